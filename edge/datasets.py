@@ -1,0 +1,266 @@
+"""The data layer: three real dataset sources behind one interface.
+
+Every source yields ``FaceRecord``s: (image path, age in years and/or Adience group, gender,
+fold/group id). Rows that cannot be used are counted in a ``SkipLog`` with their reason and a
+few examples; a loader never crashes on bad rows.
+
+Sources
+-------
+``utkface``  a directory of ``[age]_[gender]_[race]_[datetime].jpg.chip.jpg`` chips.
+``adience``  a root with the original ``fold_{0..4}_data.txt`` files and ``aligned/`` (or
+             ``faces/``) images; folds are kept (the benchmark is 5-fold by subject).
+``csv``      a manifest ``path,age,gender`` (either label may be empty; age may be years or
+             an Adience-style range), paths relative to the CSV file.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from edge.errors import EdgeError
+from edge.labels import parse_adience_age, parse_gender
+
+KINDS = ("utkface", "adience", "csv")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+_UTK_NAME = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg\.chip\.jpg$")
+
+
+@dataclass(frozen=True)
+class FaceRecord:
+    """One labelled face image.
+
+    ``age_years``: age in years (UTKFace exact; Adience range midpoint), or None.
+    ``adience_group``: the Adience 8-group index when the label was an Adience range, else None.
+    ``gender``: 0 = male, 1 = female, None = unknown. ``fold``: fold id (Adience) or ``""``.
+    ``subject``: identity key when the source has one (Adience user_id), else ``""``.
+    """
+
+    path: str
+    age_years: float | None
+    gender: int | None
+    fold: str = ""
+    subject: str = ""
+    adience_group: int | None = None
+
+
+@dataclass
+class SkipLog:
+    """Counted reasons for skipped rows/files, with up to 3 examples per reason."""
+
+    counts: Counter = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, reason: str, example: str) -> None:
+        self.counts[reason] += 1
+        bucket = self.examples.setdefault(reason, [])
+        if len(bucket) < 3:
+            bucket.append(example)
+
+    def merge(self, other: "SkipLog") -> None:
+        for reason, count in other.counts.items():
+            self.counts[reason] += count
+            for example in other.examples.get(reason, []):
+                bucket = self.examples.setdefault(reason, [])
+                if len(bucket) < 3:
+                    bucket.append(example)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict:
+        return {reason: {"count": count, "examples": self.examples.get(reason, [])}
+                for reason, count in self.counts.most_common()}
+
+
+@dataclass
+class Dataset:
+    """Records from one source plus what was skipped while listing them."""
+
+    kind: str
+    root: Path
+    records: list[FaceRecord]
+    skipped: SkipLog
+    pre_aligned: bool  # faces already cropped/aligned: face detection is off by default
+
+    @property
+    def folds(self) -> list[str]:
+        return sorted({r.fold for r in self.records if r.fold})
+
+
+def detect_kind(path: Path) -> str:
+    """Guess the source kind of ``path`` (utkface, adience or csv)."""
+    path = Path(path)
+    if path.is_file():
+        if path.suffix.lower() == ".csv":
+            return "csv"
+        raise EdgeError(f"{path} is a file but not a .csv manifest: pass a dataset directory or a CSV")
+    if not path.is_dir():
+        raise EdgeError(f"dataset not found: {path} (check the path, or set EDGE_DATA_DIR)")
+    if list(path.glob("fold_*_data.txt")):
+        return "adience"
+    try:
+        names = [entry.name for _, entry in zip(range(200), os.scandir(path))]
+    except PermissionError:
+        raise EdgeError(f"cannot read directory {path}: check its permissions") from None
+    if any(_UTK_NAME.match(name) for name in names):
+        return "utkface"
+    csvs = sorted(path.glob("*.csv"))
+    if len(csvs) == 1:
+        return "csv"
+    raise EdgeError(
+        f"cannot tell what dataset {path} is: expected UTKFace chips, Adience fold_*_data.txt "
+        "files or one manifest .csv; pass --kind utkface|adience|csv"
+    )
+
+
+def load_dataset(path: Path, kind: str | None = None) -> Dataset:
+    """List the labelled faces of a dataset (no decoding yet). ``kind`` auto-detected if None."""
+    path = Path(path)
+    kind = kind or detect_kind(path)
+    if kind == "utkface":
+        dataset = load_utkface(path)
+    elif kind == "adience":
+        dataset = load_adience(path)
+    elif kind == "csv":
+        if path.is_dir():
+            csvs = sorted(path.glob("*.csv"))
+            if len(csvs) != 1:
+                raise EdgeError(f"{path} holds {len(csvs)} .csv files: pass the manifest file itself")
+            path = csvs[0]
+        dataset = load_csv(path)
+    else:
+        raise EdgeError(f"unknown dataset kind '{kind}': use one of {', '.join(KINDS)}")
+    if not dataset.records:
+        reasons = "; ".join(f"{r}: {c}" for r, c in dataset.skipped.counts.most_common(3)) or "no files"
+        raise EdgeError(f"no usable labelled images in {path} ({reasons}): check the path and --kind")
+    return dataset
+
+
+def _walk_files(root: Path, skipped: SkipLog) -> list[Path]:
+    files: list[Path] = []
+
+    def on_error(error: OSError) -> None:
+        skipped.add("unreadable directory", str(getattr(error, "filename", "") or error))
+
+    for directory, _, names in os.walk(root, onerror=on_error):
+        files.extend(Path(directory) / name for name in names)
+    return sorted(files)
+
+
+def load_utkface(root: Path) -> Dataset:
+    """UTKFace chips: labels parsed from the file name; malformed names are skipped."""
+    root = Path(root)
+    if not root.is_dir():
+        raise EdgeError(f"UTKFace directory not found: {root}")
+    skipped = SkipLog()
+    records = []
+    for file in _walk_files(root, skipped):
+        match = _UTK_NAME.match(file.name)
+        if not match:
+            if file.name.lower().endswith(IMAGE_SUFFIXES):
+                skipped.add("malformed UTKFace name", file.name)
+            else:
+                skipped.add("not an image file", file.name)
+            continue
+        records.append(FaceRecord(path=str(file), age_years=float(match.group(1)), gender=int(match.group(2))))
+    return Dataset("utkface", root, records, skipped, pre_aligned=True)
+
+
+def _adience_image_dir(root: Path) -> tuple[Path, str]:
+    for name, prefix in (("aligned", "landmark_aligned_face"), ("faces", "coarse_tilt_aligned_face")):
+        if (root / name).is_dir():
+            return root / name, prefix
+    raise EdgeError(f"Adience root {root} has no aligned/ or faces/ image folder")
+
+
+def load_adience(root: Path) -> Dataset:
+    """Adience: original fold files + aligned images. Missing images and unknown labels are counted."""
+    root = Path(root)
+    image_dir, prefix = _adience_image_dir(root)
+    skipped = SkipLog()
+    records = []
+    seen: set[Path] = set()
+    fold_files = sorted(root.glob("fold_*_data.txt"))
+    if not fold_files:
+        raise EdgeError(f"no fold_*_data.txt files in {root}: is this an Adience root?")
+    for fold_file in fold_files:
+        fold = fold_file.name.replace("_data.txt", "")
+        with open(fold_file, newline="", encoding="utf-8", errors="replace") as stream:
+            reader = csv.DictReader(stream, delimiter="\t")
+            required = {"user_id", "original_image", "face_id", "age", "gender"}
+            if not required <= set(reader.fieldnames or ()):
+                raise EdgeError(f"{fold_file} lacks columns {sorted(required - set(reader.fieldnames or ()))}")
+            for line_number, row in enumerate(reader, start=2):
+                where = f"{fold_file.name}:{line_number}"
+                if row["user_id"] == "user_id":  # a repeated header inside the file
+                    skipped.add("repeated header row", where)
+                    continue
+                image = image_dir / row["user_id"] / f"{prefix}.{row['face_id']}.{row['original_image']}"
+                if not image.is_file():
+                    skipped.add("image not present", where)
+                    continue
+                if image in seen:  # the original fold files list some faces twice
+                    skipped.add("duplicate row (image already listed)", where)
+                    continue
+                seen.add(image)
+                group, years = parse_adience_age(row["age"] or "")
+                gender = parse_gender(row["gender"] or "")
+                if group is None and gender is None:
+                    skipped.add("no age and no gender label", where)
+                    continue
+                records.append(FaceRecord(str(image), years, gender, fold, row["user_id"], group))
+    return Dataset("adience", root, records, skipped, pre_aligned=True)
+
+
+def load_csv(csv_path: Path) -> Dataset:
+    """A ``path,age,gender`` manifest; paths are relative to the CSV. Bad rows are counted."""
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise EdgeError(f"CSV manifest not found: {csv_path}")
+    skipped = SkipLog()
+    records = []
+    with open(csv_path, newline="", encoding="utf-8-sig", errors="replace") as stream:
+        reader = csv.DictReader(stream)
+        columns = {c.strip().lower() for c in (reader.fieldnames or ())}
+        missing = {"path", "age", "gender"} - columns
+        if missing:
+            raise EdgeError(
+                f"{csv_path} lacks column(s) {', '.join(sorted(missing))}: the header must be path,age,gender"
+            )
+        for line_number, raw_row in enumerate(reader, start=2):
+            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
+            where = f"{csv_path.name}:{line_number}"
+            if not row.get("path"):
+                skipped.add("row without a path", where)
+                continue
+            age_text, gender_text = row.get("age", ""), row.get("gender", "")
+            age_years, group = None, None
+            if age_text:
+                try:
+                    age_years = float(age_text)
+                    if not 0 <= age_years <= 130:
+                        raise ValueError
+                except ValueError:
+                    group, age_years = parse_adience_age(age_text)
+                    if group is None:
+                        skipped.add("bad age value (want years 0-130 or a range like (25, 32))", where)
+                        continue
+            gender = parse_gender(gender_text) if gender_text else None
+            if gender_text and gender is None:
+                skipped.add("bad gender value (want 0/1/m/f/male/female)", where)
+                continue
+            if age_years is None and gender is None:
+                skipped.add("no age and no gender label", where)
+                continue
+            image = (csv_path.parent / row["path"]).resolve()
+            if not image.is_file():
+                skipped.add("image not present", where)
+                continue
+            records.append(FaceRecord(str(image), age_years, gender, row.get("fold", ""), row.get("subject", ""), group))
+    return Dataset("csv", csv_path, records, skipped, pre_aligned=True)

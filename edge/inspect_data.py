@@ -1,0 +1,125 @@
+"""``edge data inspect``: what is in a dataset, what was skipped and why, and a chart."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from edge.cache import load_images
+from edge.datasets import Dataset, FaceRecord, SkipLog, load_dataset
+from edge.labels import GENDER_NAMES, get_scheme
+from edge.spec import Spec
+
+
+@dataclass
+class InspectReport:
+    """Counts of a dataset after listing and decoding its images."""
+
+    kind: str
+    root: str
+    label_scheme: str
+    usable: int
+    skipped: SkipLog
+    age_gender_counts: dict[str, dict[str, int]]  # age class -> gender name/"unknown" -> count
+    gender_counts: dict[str, int]
+    age_unlabelled: int
+    per_fold: dict[str, int] = field(default_factory=dict)
+    chart_path: str | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind, "root": self.root, "label_scheme": self.label_scheme, "usable": self.usable,
+            "skipped_total": self.skipped.total, "skipped": self.skipped.to_dict(),
+            "age_gender_counts": self.age_gender_counts, "gender_counts": self.gender_counts,
+            "age_unlabelled": self.age_unlabelled, "per_fold": self.per_fold, "chart": self.chart_path,
+        }
+
+
+def default_scheme_for(dataset: Dataset) -> str:
+    return "adience8" if dataset.kind == "adience" else "utk20"
+
+
+def age_class_of(record: FaceRecord, scheme_name: str) -> int | None:
+    """The record's age class under a group scheme (Adience ranges keep their own group)."""
+    if scheme_name == "adience8" and record.adience_group is not None:
+        return record.adience_group
+    if record.age_years is None:
+        return None
+    return get_scheme(scheme_name).group_of_years(record.age_years)
+
+
+def inspect_dataset(
+    path: Path,
+    kind: str | None = None,
+    label_scheme: str | None = None,
+    chart_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> InspectReport:
+    """List and decode a dataset; count labels per age group and gender; draw the chart."""
+    dataset = load_dataset(path, kind)
+    scheme_name = label_scheme or default_scheme_for(dataset)
+    if scheme_name == "age":
+        scheme_name = default_scheme_for(dataset)  # inspect groups ages for counting
+    scheme = get_scheme(scheme_name)
+    images = load_images(dataset.records, Spec.create(scheme_name), progress=progress)
+    skipped = SkipLog()
+    skipped.merge(dataset.skipped)
+    skipped.merge(images.skipped)
+
+    table = {name: {g: 0 for g in (*GENDER_NAMES, "unknown")} for name in scheme.class_names}
+    genders: Counter = Counter()
+    age_unlabelled = 0
+    per_fold: Counter = Counter()
+    for record in images.records:
+        gender_name = GENDER_NAMES[record.gender] if record.gender is not None else "unknown"
+        genders[gender_name] += 1
+        if record.fold:
+            per_fold[record.fold] += 1
+        group = age_class_of(record, scheme_name)
+        if group is None:
+            age_unlabelled += 1
+        else:
+            table[scheme.class_names[group]][gender_name] += 1
+
+    report = InspectReport(
+        kind=dataset.kind, root=str(dataset.root), label_scheme=scheme_name, usable=len(images.records),
+        skipped=skipped, age_gender_counts=table, gender_counts=dict(genders), age_unlabelled=age_unlabelled,
+        per_fold=dict(sorted(per_fold.items())),
+    )
+    if chart_dir is not None:
+        name = Path(dataset.root).stem or "dataset"
+        report.chart_path = str(plot_age_by_gender(report, Path(chart_dir) / f"{name}_age_by_gender.png"))
+    return report
+
+
+def plot_age_by_gender(report: InspectReport, out_path: Path) -> Path:
+    """Grouped bar chart of the age-group distribution by gender (shows the class imbalance)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from edge.io import write_bytes_atomic
+
+    names = list(report.age_gender_counts)
+    positions = np.arange(len(names))
+    figure, axis = plt.subplots(figsize=(max(6, len(names) * 0.55), 4))
+    width = 0.4
+    for offset, gender, color in ((-width / 2, "male", "#4C72B0"), (width / 2, "female", "#DD8452")):
+        axis.bar(positions + offset, [report.age_gender_counts[n][gender] for n in names], width, label=gender, color=color)
+    axis.set_xticks(positions, names, rotation=45, ha="right")
+    axis.set_xlabel(f"age group ({report.label_scheme})")
+    axis.set_ylabel("images")
+    axis.set_title(f"{report.kind}: {report.usable:,} usable images by age group and gender")
+    axis.legend()
+    figure.tight_layout()
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    plt.close(figure)
+    write_bytes_atomic(out_path, buffer.getvalue())
+    return out_path

@@ -1,0 +1,142 @@
+"""The ONE implementation of decode -> (optional face crop) -> resize -> scale.
+
+Training, int8 calibration, validation, prediction and the golden vectors for the Android
+app all go through these functions, driven by a ``Spec``. Pixels are kept as uint8 after the
+resize (that is what the image cache stores); ``to_model_input`` applies the spec's scaling.
+
+Color conversion: images decode to BGR (OpenCV), then ``rgb`` converts to RGB order and
+``gray`` uses OpenCV's BT.601 luma (0.299 R + 0.587 G + 0.114 B). Alpha is dropped, 16-bit
+images are reduced to 8 bits, grayscale files are expanded, all by ``cv2.IMREAD_COLOR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from edge.spec import FaceCropSpec, Spec
+
+_JPEG_START = b"\xff\xd8"
+_JPEG_END = b"\xff\xd9"
+_MAX_FILE_BYTES = 200 * 1024 * 1024  # a 200 MB "image" is not a face chip; refuse it early
+
+
+class ImageError(Exception):
+    """An image that cannot be used; ``reason`` is a short, countable phrase."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _cv2():
+    import cv2
+
+    cv2.setLogLevel(0) if hasattr(cv2, "setLogLevel") else None  # libjpeg warnings are counted, not printed
+    return cv2
+
+
+def decode_image(path: str | os.PathLike) -> np.ndarray:
+    """Read an image file into a BGR uint8 array, or raise ImageError with the reason."""
+    cv2 = _cv2()
+    try:
+        size = os.path.getsize(path)
+    except FileNotFoundError:
+        raise ImageError("file not found") from None
+    except OSError as error:
+        raise ImageError(f"unreadable ({error.strerror})") from None
+    if size == 0:
+        raise ImageError("empty file (0 bytes)")
+    if size > _MAX_FILE_BYTES:
+        raise ImageError("file larger than 200 MB")
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        raise ImageError(f"unreadable ({error.strerror})") from None
+    raw = data.tobytes()
+    if raw.startswith(_JPEG_START) and _JPEG_END not in raw[-4096:]:
+        # OpenCV happily decodes a truncated JPEG with a grey bottom; that is not a face.
+        raise ImageError("truncated JPEG (no end-of-image marker)")
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if image is None or image.size == 0:
+        raise ImageError("not a decodable image")
+    return image
+
+
+_DETECTORS: dict[str, object] = {}
+
+
+def _face_detector(name: str):
+    cv2 = _cv2()
+    if name not in _DETECTORS:
+        cascade_path = Path(cv2.data.haarcascades) / name
+        if not cascade_path.is_file():
+            from edge.errors import EdgeError
+
+            raise EdgeError(
+                f"Haar cascade {name} not found in {cascade_path.parent}: "
+                "install opencv-python-headless<5 (5.x no longer ships the cascades)"
+            )
+        _DETECTORS[name] = cv2.CascadeClassifier(str(cascade_path))
+    return _DETECTORS[name]
+
+
+def crop_face(image_bgr: np.ndarray, face_crop: FaceCropSpec) -> np.ndarray:
+    """Crop the largest detected frontal face with the spec's margin.
+
+    Raises ImageError("no face detected") only when ``on_miss`` is ``skip``.
+    """
+    cv2 = _cv2()
+    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
+    faces = _face_detector(face_crop.detector).detectMultiScale(
+        gray, scaleFactor=1.1, minNeighbors=5, minSize=(face_crop.min_face_px, face_crop.min_face_px)
+    )
+    if len(faces) == 0:
+        if face_crop.on_miss == "skip":
+            raise ImageError("no face detected")
+        return image_bgr
+    x, y, w, h = max(faces, key=lambda box: box[2] * box[3])
+    pad_x, pad_y = int(w * face_crop.margin), int(h * face_crop.margin)
+    height, width = image_bgr.shape[:2]
+    x0, y0 = max(0, x - pad_x), max(0, y - pad_y)
+    x1, y1 = min(width, x + w + pad_x), min(height, y + h + pad_y)
+    return image_bgr[y0:y1, x0:x1]
+
+
+def _interpolation_flag(name: str) -> int:
+    cv2 = _cv2()
+    return {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR, "nearest": cv2.INTER_NEAREST}[name]
+
+
+def resize_and_convert(image_bgr: np.ndarray, spec: Spec) -> np.ndarray:
+    """Resize to the spec's square size and convert color: returns HxWxC uint8."""
+    cv2 = _cv2()
+    size = spec.image_size
+    resized = cv2.resize(image_bgr, (size, size), interpolation=_interpolation_flag(spec.interpolation))
+    if spec.color == "gray":
+        return cv2.cvtColor(resized, cv2.COLOR_BGR2GRAY)[:, :, None]
+    return cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+
+
+def prepare_image(image_bgr: np.ndarray, spec: Spec) -> np.ndarray:
+    """Decoded BGR image -> (face crop) -> resized uint8 HxWxC, per the spec."""
+    if spec.face_crop.enabled:
+        image_bgr = crop_face(image_bgr, spec.face_crop)
+    return resize_and_convert(image_bgr, spec)
+
+
+def load_image_uint8(path: str | os.PathLike, spec: Spec) -> np.ndarray:
+    """Decode, crop and resize one file: uint8 HxWxC. Raises ImageError."""
+    return prepare_image(decode_image(path), spec)
+
+
+def to_model_input(pixels_uint8: np.ndarray, spec: Spec) -> np.ndarray:
+    """Apply the spec's value scaling: float32 = uint8 * pixel_scale + pixel_offset."""
+    return pixels_uint8.astype(np.float32) * np.float32(spec.pixel_scale) + np.float32(spec.pixel_offset)
+
+
+def preprocess_file(path: str | os.PathLike, spec: Spec) -> np.ndarray:
+    """The whole contract for one file: float32 HxWxC model input. Raises ImageError."""
+    return to_model_input(load_image_uint8(path, spec), spec)
