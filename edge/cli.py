@@ -90,6 +90,58 @@ def data_inspect(
     console.print(f"chart: {report.chart_path}")
 
 
+@app.command()
+@handle_errors
+def train(
+    data: Annotated[Path, typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV.")],
+    model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
+    labels: Annotated[Optional[str], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
+    img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
+    color: Annotated[Optional[str], typer.Option(help="gray or rgb (family default: mobile rgb, others gray).")] = None,
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 20,
+    batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
+    lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
+    folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seed for splits, shuffling and subsampling.")] = 42,
+    out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<model>-<dataset>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
+    kind: KindOption = None,
+    test_frac: Annotated[float, typer.Option(help="Held-out test fraction (ignored with --folds).")] = 0.15,
+    val_frac: Annotated[float, typer.Option(help="Validation fraction of the training part.")] = 0.1,
+    class_weight: Annotated[str, typer.Option(help="none or balanced (weights the long-tailed age groups).")] = "none",
+    max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images (quick runs).")] = None,
+    width: Annotated[Optional[int], typer.Option(help="cnn/mobile: base number of filters.")] = None,
+    depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
+    dropout: Annotated[Optional[float], typer.Option(help="Dropout rate before the heads.")] = None,
+    widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32.")] = None,
+    face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect and crop faces (Haar cascade) for unaligned photos.")] = False,
+    augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split.")] = True,
+    mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = False,
+    strategy: Annotated[str, typer.Option(help="default, or mirrored (tf.distribute.MirroredStrategy over all local GPUs).")] = "default",
+    cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
+) -> None:
+    """Train a model family; writes model, spec, history, plots and test metrics to the run directory."""
+    from train.trainer import TrainConfig
+    from train.trainer import train as run_training
+
+    out = out or Path("runs") / f"{model}-{Path(data).stem or 'data'}"
+    config = TrainConfig(
+        data=str(data), model=model, kind=kind, labels=labels, img_size=img_size, color=color, epochs=epochs,
+        batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac, val_frac=val_frac,
+        class_weight=class_weight, max_images=max_images, width=width, depth=depth, dropout=dropout,
+        widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
+        strategy=strategy, cpu_devices=cpu_devices,
+    )
+    run_training(config, out, resume=resume, log=_log)
+    typer.echo(f"run directory: {out}")
+
+
+def _log(message: str) -> None:
+    from edge.console import console
+
+    console.print(message, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     app()
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Callable
 
 from edge.cache import load_images
-from edge.datasets import Dataset, FaceRecord, SkipLog, load_dataset
+from edge.datasets import Dataset, SkipLog, load_dataset
 from edge.labels import GENDER_NAMES, get_scheme
 from edge.spec import Spec
+from edge.targets import age_class_of
 
 
 @dataclass
@@ -39,15 +40,6 @@ class InspectReport:
 
 def default_scheme_for(dataset: Dataset) -> str:
     return "adience8" if dataset.kind == "adience" else "utk20"
-
-
-def age_class_of(record: FaceRecord, scheme_name: str) -> int | None:
-    """The record's age class under a group scheme (Adience ranges keep their own group)."""
-    if scheme_name == "adience8" and record.adience_group is not None:
-        return record.adience_group
-    if record.age_years is None:
-        return None
-    return get_scheme(scheme_name).group_of_years(record.age_years)
 
 
 def inspect_dataset(

@@ -1,0 +1,122 @@
+"""Model outputs -> labels, one implementation for training eval, export, validate, predict.
+
+Output kinds (see ``edge.spec.OutputSpec``):
+``age_softmax``      class = argmax; age in years = expected value over the group centers.
+``age_regression``   age in years directly (no classes unless the scheme has groups).
+``gender_sigmoid``   P(female); female when >= 0.5.
+``age_gender_2hot``  the first K values are an age softmax block, the last 2 a gender block.
+                     Decoding takes the argmax of each block. The result is "Undefined"
+                     when either block's winning probability is below
+                     ``spec.decoding["undefined_threshold"]`` (default 0.5): the output is
+                     then not a clean 2-hot and a UI should ask the user to retry.
+``age_gender_tuple`` [age value, gender value] from a 2-unit linear layer. Age class =
+                     number of learned thresholds the value exceeds
+                     (``spec.decoding["tuple_age_thresholds"]``, K-1 midpoints between the
+                     per-class medians of the training predictions); gender = value >=
+                     ``tuple_gender_threshold``. Years = the class's group center.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from edge.labels import get_scheme
+from edge.spec import Spec
+
+UNDEFINED = -1
+DEFAULT_UNDEFINED_THRESHOLD = 0.5
+
+
+@dataclass
+class Decoded:
+    """Decoded predictions for N faces. Classes are -1 where undefined/not applicable."""
+
+    age_class: np.ndarray  # int (N,)
+    age_years: np.ndarray  # float (N,)
+    gender: np.ndarray  # int (N,), 0 male / 1 female / -1 undefined
+    gender_prob: np.ndarray  # float (N,), P(female) (or the tuple's raw gender value)
+    age_probs: np.ndarray | None = None  # (N, K) where the model gives a distribution
+    undefined: np.ndarray | None = None  # bool (N,), fcn2hot only
+
+    def labels(self, spec: Spec, index: int) -> dict:
+        """Human-readable labels of face ``index``."""
+        age_class = int(self.age_class[index])
+        gender = int(self.gender[index])
+        undefined = bool(self.undefined[index]) if self.undefined is not None else False
+        return {
+            "age_group": spec.age_class_names[age_class] if age_class >= 0 and spec.age_class_names else None,
+            "age_years": round(float(self.age_years[index]), 2),
+            "gender": spec.gender_class_names[gender] if gender >= 0 else None,
+            "gender_prob_female": round(float(self.gender_prob[index]), 4),
+            "undefined": undefined,
+        }
+
+
+def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
+    """Decode float (dequantized) outputs keyed by the spec's output names."""
+    centers = np.asarray(spec.age_class_centers, dtype=np.float64)
+    age_class = age_years = gender = gender_prob = age_probs = undefined = None
+    for out in spec.outputs:
+        value = np.asarray(outputs[out.name], dtype=np.float64).reshape(len(next(iter(outputs.values()))), -1)
+        if out.kind == "age_softmax":
+            age_probs = value
+            age_class = value.argmax(axis=1)
+            age_years = value @ centers / np.maximum(value.sum(axis=1), 1e-12)
+        elif out.kind == "age_regression":
+            age_years = value[:, 0]
+            if centers.size:
+                scheme = get_scheme(spec.label_scheme)
+                age_class = np.asarray([scheme.group_of_years(max(0.0, y)) for y in age_years])
+            else:
+                age_class = np.full(len(age_years), UNDEFINED)
+        elif out.kind == "gender_sigmoid":
+            gender_prob = value[:, 0]
+            gender = (gender_prob >= 0.5).astype(np.int64)
+        elif out.kind == "age_gender_2hot":
+            classes = len(centers)
+            age_block, gender_block = value[:, :classes], value[:, classes:classes + 2]
+            threshold = float(spec.decoding.get("undefined_threshold", DEFAULT_UNDEFINED_THRESHOLD))
+            age_probs = age_block
+            age_class = age_block.argmax(axis=1)
+            gender = gender_block.argmax(axis=1)
+            gender_prob = gender_block[:, 1] / np.maximum(gender_block.sum(axis=1), 1e-12)
+            age_years = age_block @ centers / np.maximum(age_block.sum(axis=1), 1e-12)
+            undefined = (age_block.max(axis=1) < threshold) | (gender_block.max(axis=1) < threshold)
+            age_class = np.where(undefined, UNDEFINED, age_class)
+            gender = np.where(undefined, UNDEFINED, gender)
+        elif out.kind == "age_gender_tuple":
+            thresholds = np.asarray(spec.decoding.get("tuple_age_thresholds",
+                                                      np.arange(len(centers) - 1) + 0.5))  # rounding fallback
+            gender_threshold = float(spec.decoding.get("tuple_gender_threshold", 0.5))
+            age_class = np.searchsorted(thresholds, value[:, 0], side="right")
+            age_years = centers[age_class]
+            gender_prob = value[:, 1]
+            gender = (value[:, 1] >= gender_threshold).astype(np.int64)
+        else:
+            raise ValueError(f"unknown output kind {out.kind}")
+    n = len(next(iter(outputs.values())))
+    return Decoded(
+        age_class=np.asarray(age_class if age_class is not None else np.full(n, UNDEFINED), dtype=np.int64),
+        age_years=np.asarray(age_years if age_years is not None else np.full(n, np.nan), dtype=np.float64),
+        gender=np.asarray(gender if gender is not None else np.full(n, UNDEFINED), dtype=np.int64),
+        gender_prob=np.asarray(gender_prob if gender_prob is not None else np.full(n, np.nan), dtype=np.float64),
+        age_probs=age_probs, undefined=undefined,
+    )
+
+
+def learn_tuple_thresholds(age_values: np.ndarray, age_classes: np.ndarray, gender_values: np.ndarray,
+                           genders: np.ndarray, num_classes: int) -> dict:
+    """Learn the tuple model's decoding from training predictions (see module docstring)."""
+    medians = []
+    for k in range(num_classes):
+        chosen = age_values[age_classes == k]
+        medians.append(float(np.median(chosen)) if chosen.size else float(k))
+    medians = np.maximum.accumulate(np.asarray(medians))  # thresholds must be non-decreasing
+    age_thresholds = ((medians[:-1] + medians[1:]) / 2).tolist()
+    known = genders >= 0
+    male = gender_values[known & (genders == 0)]
+    female = gender_values[known & (genders == 1)]
+    gender_threshold = float((np.median(male) + np.median(female)) / 2) if male.size and female.size else 0.5
+    return {"tuple_age_thresholds": age_thresholds, "tuple_gender_threshold": gender_threshold}

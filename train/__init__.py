@@ -1,0 +1,1 @@
+"""``edge train``: model families, the tf.data input pipeline and the resumable trainer."""

@@ -1,0 +1,46 @@
+"""Losses for the single-output families, registered so checkpoints reload by name.
+
+Unknown labels are encoded as all-zero blocks (2-hot) or -1 (tuple) and contribute no loss.
+"""
+
+from __future__ import annotations
+
+from train.tf_setup import import_tf
+
+tf, keras = import_tf()
+
+
+@keras.saving.register_keras_serializable(package="edge")
+def two_hot_crossentropy(y_true, y_pred):
+    """Sum of the age-block and gender-block cross-entropies of a 2-hot output.
+
+    Both blocks of ``y_pred`` are softmax distributions; ``y_true`` holds one 1 per known
+    block (a block of zeros = unknown label, no loss).
+    """
+    y_pred = tf.clip_by_value(y_pred, 1e-7, 1.0)
+    return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="edge")
+def masked_tuple_mse(y_true, y_pred):
+    """Mean squared error over the known entries of (age class, gender); -1 = unknown."""
+    mask = tf.cast(y_true >= 0, y_pred.dtype)
+    squared = tf.square(tf.cast(y_true, y_pred.dtype) - y_pred) * mask
+    return tf.reduce_sum(squared, axis=-1) / tf.maximum(tf.reduce_sum(mask, axis=-1), 1.0)
+
+
+def compile_model(model, family: str, label_scheme: str, learning_rate: float) -> None:
+    """Compile with losses given as a LIST in output order (robust to quantize_model's renaming)."""
+    optimizer = keras.optimizers.Adam(learning_rate)
+    if family in ("cnn", "mobile"):
+        if label_scheme == "age":
+            losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, 1.0]
+        else:
+            losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
+        model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
+    elif family == "fcn2hot":
+        model.compile(optimizer=optimizer, loss=two_hot_crossentropy)
+    elif family == "tuple":
+        model.compile(optimizer=optimizer, loss=masked_tuple_mse)
+    else:
+        raise ValueError(family)

@@ -1,0 +1,159 @@
+"""The model families, registered by name. All are tf_keras Functional models that
+tfmot's ``quantize_model`` can wrap (no Rescaling/Lambda/subclassed layers: pixel scaling
+happens in preprocessing, per the spec).
+
+``cnn``      Two-head CNN of the UTKFace reports: ``depth`` blocks of 3x3 conv (ReLU) + 2x2
+             max pooling with ``width * 2**i`` filters (report: 5 blocks, 32..512, 70x70
+             gray), dropout, then an age head (softmax over the scheme's groups, or a linear
+             output in years for ``--labels age``) and a gender head (sigmoid).
+``fcn2hot``  Fully-connected "2-hot" model: flattened pixels -> Dense stack (default
+             [64-32-32-16-16], ``--widths large`` = [1024-512-256-128-32]) -> one output of
+             K age classes + 2 gender classes, built as two softmax blocks concatenated, so
+             each block is a distribution.
+``tuple``    The report's cheapest model: Dense [32-32-16-16-10-2]; output (age class
+             value, gender value), decoded with learned thresholds (``edge.decode``).
+``mobile``   Our compact int8-friendly CNN: strided 3x3 stem, depthwise-separable blocks
+             (BN + ReLU6, downsampling early), global average pooling, a 128-unit shared
+             layer, two heads. About 0.34M parameters, ~0.35 MB as int8 at 64x64 RGB.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from edge.errors import EdgeError
+from edge.spec import OutputSpec, Spec
+
+FAMILIES = ("cnn", "fcn2hot", "tuple", "mobile")
+FCN_WIDTHS = {"compact": (64, 32, 32, 16, 16), "large": (1024, 512, 256, 128, 32)}
+TUPLE_WIDTHS = (32, 32, 16, 16, 10)
+
+
+@dataclass(frozen=True)
+class FamilyDefaults:
+    image_size: int
+    color: str
+    width: int = 0
+    depth: int = 0
+    dropout: float = 0.0
+    lr: float = 1e-3
+    batch: int = 64
+    group_labels_only: bool = False  # the family needs a group scheme (no --labels age)
+    options: dict = field(default_factory=dict)
+
+
+DEFAULTS = {
+    "cnn": FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
+    "fcn2hot": FamilyDefaults(image_size=32, color="gray", dropout=0.0, group_labels_only=True),
+    "tuple": FamilyDefaults(image_size=32, color="gray", group_labels_only=True),
+    "mobile": FamilyDefaults(image_size=64, color="rgb", width=32, depth=6, dropout=0.2, lr=2e-3),
+}
+
+
+def family_defaults(family: str) -> FamilyDefaults:
+    if family not in DEFAULTS:
+        raise EdgeError(f"unknown model family '{family}': use one of {', '.join(FAMILIES)}")
+    return DEFAULTS[family]
+
+
+def output_specs(family: str, spec: Spec) -> tuple[OutputSpec, ...]:
+    """The outputs a family produces, in model order."""
+    classes = len(spec.age_class_names)
+    if family in ("cnn", "mobile"):
+        age = OutputSpec("age", "age_regression", 1) if spec.label_scheme == "age" else OutputSpec("age", "age_softmax", classes)
+        return (age, OutputSpec("gender", "gender_sigmoid", 1))
+    if family == "fcn2hot":
+        return (OutputSpec("age_gender", "age_gender_2hot", classes + 2),)
+    if family == "tuple":
+        return (OutputSpec("age_gender", "age_gender_tuple", 2),)
+    raise EdgeError(f"unknown model family '{family}'")
+
+
+def build_model(family: str, spec: Spec, width: int | None = None, depth: int | None = None,
+                dropout: float | None = None, widths: str | None = None):
+    """Build the family's tf_keras Functional model for the spec's input and label scheme."""
+    from train.tf_setup import import_tf
+
+    _, keras = import_tf()
+    defaults = family_defaults(family)
+    if defaults.group_labels_only and spec.label_scheme == "age":
+        raise EdgeError(f"the {family} model classifies age groups: use --labels utk20 or adience8")
+    width = width or defaults.width
+    depth = depth or defaults.depth
+    dropout = defaults.dropout if dropout is None else dropout
+    layers = keras.layers
+    inputs = keras.Input(spec.input_shape, name="image")
+    classes = len(spec.age_class_names)
+
+    if family == "cnn":
+        max_depth = max(1, spec.image_size.bit_length() - 2)
+        if depth > max_depth:
+            raise EdgeError(f"--depth {depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
+        x = inputs
+        for block in range(depth):
+            x = layers.Conv2D(width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
+            x = layers.MaxPooling2D(2, name=f"pool{block + 1}")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dropout(dropout, name="dropout")(x)
+        age_features = layers.Dense(128, activation="relu", name="age_dense")(x)
+        gender_features = layers.Dense(64, activation="relu", name="gender_dense")(x)
+        return _two_heads(keras, inputs, age_features, gender_features, spec, classes, family)
+
+    if family == "mobile":
+        def conv_bn(x, filters, kernel, strides, name):
+            x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+            x = layers.BatchNormalization(name=f"{name}_bn")(x)
+            return layers.ReLU(6.0, name=f"{name}_relu")(x)
+
+        x = conv_bn(inputs, width, 3, 2, "stem")
+        # (filters multiplier, stride) per depthwise-separable block: downsample early
+        plan = [(2, 1), (4, 2), (4, 1), (8, 2), (8, 1), (16, 2), (16, 1)][:depth]
+        for index, (multiplier, stride) in enumerate(plan, start=1):
+            x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
+            x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
+            x = layers.ReLU(6.0, name=f"dw{index}_relu")(x)
+            x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+        x = layers.Dropout(dropout, name="dropout")(x)
+        shared = layers.Dense(128, activation="relu", name="shared_dense")(x)
+        return _two_heads(keras, inputs, shared, shared, spec, classes, family)
+
+    if family == "fcn2hot":
+        x = layers.Flatten(name="flatten")(inputs)
+        for index, units in enumerate(_parse_widths(widths), start=1):
+            x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+            if dropout:
+                x = layers.Dropout(dropout, name=f"dropout{index}")(x)
+        age = layers.Dense(classes, activation="softmax", name="age_block")(x)
+        gender = layers.Dense(2, activation="softmax", name="gender_block")(x)
+        output = layers.Concatenate(name="age_gender")([age, gender])
+        return keras.Model(inputs, output, name="fcn2hot")
+
+    if family == "tuple":
+        x = layers.Flatten(name="flatten")(inputs)
+        for index, units in enumerate(TUPLE_WIDTHS, start=1):
+            x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+        output = layers.Dense(2, name="age_gender")(x)
+        return keras.Model(inputs, output, name="tuple")
+    raise EdgeError(f"unknown model family '{family}': use one of {', '.join(FAMILIES)}")
+
+
+def _two_heads(keras, inputs, age_features, gender_features, spec: Spec, classes: int, name: str):
+    layers = keras.layers
+    if spec.label_scheme == "age":
+        age = layers.Dense(1, name="age", dtype="float32")(age_features)
+    else:
+        age = layers.Dense(classes, activation="softmax", name="age", dtype="float32")(age_features)
+    gender = layers.Dense(1, activation="sigmoid", name="gender", dtype="float32")(gender_features)
+    return keras.Model(inputs, [age, gender], name=name)
+
+
+def _parse_widths(widths: str | None) -> tuple[int, ...]:
+    if not widths:
+        return FCN_WIDTHS["compact"]
+    if widths in FCN_WIDTHS:
+        return FCN_WIDTHS[widths]
+    try:
+        return tuple(int(w) for w in widths.split(","))
+    except ValueError:
+        raise EdgeError(f"--widths '{widths}' is not compact, large or a list like 64,32,16") from None

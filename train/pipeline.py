@@ -1,0 +1,101 @@
+"""The tf.data input pipeline, fed from the decoded-image cache (uint8 arrays in memory).
+
+Scaling follows the spec (``pixel_scale``, ``pixel_offset``), exactly like
+``edge.preprocess.to_model_input``. Augmentation (random horizontal flip, small rotation
+and shift, brightness) runs on batches of the training split only.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from edge.spec import Spec
+from edge.targets import Targets
+from train.tf_setup import import_tf
+
+MAX_ROTATION_DEGREES = 10.0
+MAX_SHIFT_FRACTION = 0.06
+MAX_BRIGHTNESS_DELTA = 0.1  # fraction of the full pixel range
+
+
+def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
+                  age_class_weights: dict[int, float] | None = None):
+    """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss."""
+    known_age = targets.age_class >= 0 if label_scheme != "age" else ~np.isnan(targets.age_years)
+    known_gender = targets.gender >= 0
+    class_weight = np.ones(len(targets.gender), np.float32)
+    if age_class_weights:
+        class_weight = np.asarray([age_class_weights.get(int(c), 1.0) for c in targets.age_class], np.float32)
+    if family in ("cnn", "mobile"):
+        age_y = (np.nan_to_num(targets.age_years).astype(np.float32) if label_scheme == "age"
+                 else np.maximum(targets.age_class, 0).astype(np.int32))
+        gender_y = np.maximum(targets.gender, 0).astype(np.float32)
+        age_w = known_age.astype(np.float32) * class_weight
+        return (age_y, gender_y), (age_w, known_gender.astype(np.float32))
+    if family == "fcn2hot":
+        y = np.zeros((len(targets.gender), num_classes + 2), np.float32)
+        rows = np.arange(len(y))
+        y[rows[known_age], targets.age_class[known_age]] = 1.0
+        y[rows[known_gender], num_classes + targets.gender[known_gender]] = 1.0
+        return y, class_weight
+    if family == "tuple":
+        y = np.stack([np.where(known_age, targets.age_class, -1), np.where(known_gender, targets.gender, -1)], 1)
+        return y.astype(np.float32), class_weight
+    raise ValueError(family)
+
+
+def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int):
+    """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight)."""
+    tf, _ = import_tf()
+    dataset = tf.data.Dataset.from_tensor_slices((images, y, sample_weight))
+    if training:
+        dataset = dataset.shuffle(min(len(images), 20000), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch)
+    scale, offset = float(spec.pixel_scale), float(spec.pixel_offset)
+
+    def scale_batch(x, target, weight):
+        return tf.cast(x, tf.float32) * scale + offset, target, weight
+
+    dataset = dataset.map(scale_batch, num_parallel_calls=tf.data.AUTOTUNE)
+    if training:
+        low, high = offset, 255.0 * scale + offset
+        dataset = dataset.map(lambda x, t, w: (augment_batch(x, low, high, seed), t, w),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def augment_batch(x, low: float, high: float, seed: int):
+    """Random flip, rotation (+-10 deg), shift (+-6%) and brightness (+-10%) per image."""
+    tf, _ = import_tf()
+    batch = tf.shape(x)[0]
+    height, width = tf.cast(tf.shape(x)[1], tf.float32), tf.cast(tf.shape(x)[2], tf.float32)
+    flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
+    x = tf.where(flip, tf.reverse(x, axis=[2]), x)
+    angle = tf.random.uniform([batch], -1.0, 1.0) * (MAX_ROTATION_DEGREES * math.pi / 180.0)
+    shift_x = tf.random.uniform([batch], -1.0, 1.0) * MAX_SHIFT_FRACTION * width
+    shift_y = tf.random.uniform([batch], -1.0, 1.0) * MAX_SHIFT_FRACTION * height
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    center_x, center_y = (width - 1) / 2, (height - 1) / 2
+    # maps output pixel (x, y) to input pixel: rotate about the center, then shift
+    transforms = tf.stack([
+        cos, -sin, center_x - cos * center_x + sin * center_y + shift_x,
+        sin, cos, center_y - sin * center_x - cos * center_y + shift_y,
+        tf.zeros([batch]), tf.zeros([batch]),
+    ], axis=1)
+    x = tf.raw_ops.ImageProjectiveTransformV3(
+        images=x, transforms=transforms, output_shape=tf.shape(x)[1:3], fill_value=0.0,
+        interpolation="BILINEAR", fill_mode="REFLECT")
+    brightness = tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * MAX_BRIGHTNESS_DELTA * (high - low)
+    return tf.clip_by_value(x + brightness, low, high)
+
+
+def measure_input_throughput(dataset, batches: int = 30) -> float:
+    """Images per second the input pipeline alone delivers (no model)."""
+    start, images = time.perf_counter(), 0
+    for x, _, _ in dataset.take(batches):
+        images += int(x.shape[0])
+    elapsed = time.perf_counter() - start
+    return images / elapsed if elapsed > 0 else float("inf")

@@ -1,0 +1,45 @@
+"""Rebuild a run's data (images, targets, split) from its run directory.
+
+``split.json`` records the dataset path/kind and the exact ordered record paths, so export and
+validate see the same images and the decoded-image cache is hit (same key as training).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.cache import load_images
+from edge.datasets import load_dataset
+from edge.errors import EdgeError
+from edge.spec import Spec
+from edge.splits import Split
+from edge.targets import Targets, targets_for
+
+
+@dataclass
+class RunData:
+    images: np.ndarray  # uint8, all records of the run in split.json order
+    targets: Targets
+    split: Split
+
+
+def load_run_data(run_dir: Path, spec: Spec) -> RunData:
+    split_path = Path(run_dir) / "split.json"
+    if not split_path.is_file():
+        raise EdgeError(f"{run_dir} has no split.json: is it a finished `edge train` run directory?")
+    info = json.loads(split_path.read_text())
+    dataset = load_dataset(Path(info["data"]), info["kind"])
+    by_path = {r.path: r for r in dataset.records}
+    missing = [p for p in info["paths"] if p not in by_path]
+    if missing:
+        raise EdgeError(f"{len(missing)} training images are gone from {info['data']} (e.g. {missing[0]}): "
+                        "restore the dataset or retrain")
+    records = [by_path[p] for p in info["paths"]]
+    images = load_images(records, spec)
+    if len(images.records) != len(records):
+        raise EdgeError(f"{len(records) - len(images.records)} training images no longer decode in {info['data']}")
+    return RunData(images.images, targets_for(records, spec.label_scheme), Split.from_dict(info))

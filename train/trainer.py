@@ -1,0 +1,462 @@
+"""The resumable trainer behind ``edge train``.
+
+A run directory holds: ``model.keras``, ``spec.json``, ``config.json`` (resolved),
+``split.json``, ``history.json``/``history.csv``, ``learning_curves.png``,
+``confusion_matrix.png`` (age groups), ``metrics.json`` (held-out test split), and
+``tensorboard/``. With ``--folds K`` each fold is a complete run directory under
+``folds/<name>/`` and the top level holds mean +- std metrics and per-fold curves.
+
+Checkpoints: at the end of every epoch the whole model with its optimizer state is written
+to ``checkpoint/epoch_NNN.keras`` (temporary name, then rename) and ``checkpoint/state.json``
+is updated atomically to point at it. ``--resume`` loads the newest complete checkpoint, so
+a process killed at any moment (even SIGKILL mid-epoch) continues from the last completed
+epoch. The learning rate is a pure function of the epoch (cosine decay), so a resumed run
+follows the same schedule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from edge.cache import load_images
+from edge.datasets import FaceRecord, load_dataset
+from edge.decode import decode_outputs, learn_tuple_thresholds
+from edge.errors import EdgeError
+from edge.io import write_json_atomic, write_text_atomic
+from edge.labels import get_scheme
+from edge.metrics import confusion, label_metrics, mean_std
+from edge.spec import Spec
+from edge.splits import Split, holdout_split, kfold_splits
+from edge.targets import Targets, targets_for
+from train.models import build_model, family_defaults, output_specs
+
+Log = Callable[[str], None]
+
+
+class TrainingInterrupted(EdgeError):
+    exit_code = 130
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved resolved as config.json)."""
+
+    data: str
+    model: str = "mobile"
+    kind: str | None = None
+    labels: str | None = None
+    img_size: int | None = None
+    color: str | None = None
+    epochs: int = 20
+    batch: int | None = None
+    lr: float | None = None
+    folds: int = 1
+    seed: int = 42
+    test_frac: float = 0.15
+    val_frac: float = 0.1
+    class_weight: str = "none"
+    max_images: int | None = None
+    width: int | None = None
+    depth: int | None = None
+    dropout: float | None = None
+    widths: str | None = None
+    face_crop: bool = False
+    augment: bool = True
+    mixed_precision: bool = False
+    strategy: str = "default"
+    cpu_devices: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
+    """Fill family/dataset defaults so config.json says exactly what ran."""
+    defaults = family_defaults(config.model)
+    values = asdict(config)
+    values["kind"] = dataset_kind
+    values["labels"] = config.labels or ("adience8" if dataset_kind == "adience" else "utk20")
+    values["img_size"] = config.img_size or defaults.image_size
+    values["color"] = config.color or defaults.color
+    values["batch"] = config.batch or defaults.batch
+    values["lr"] = config.lr or defaults.lr
+    values["data"] = str(Path(config.data).resolve())
+    if config.class_weight not in ("none", "balanced"):
+        raise EdgeError("--class-weight must be none or balanced")
+    if config.strategy not in ("default", "mirrored"):
+        raise EdgeError("--strategy must be default or mirrored")
+    if config.epochs < 1:
+        raise EdgeError("--epochs must be at least 1")
+    return TrainConfig(**values)
+
+
+def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = print,
+          progress: bool = True) -> dict:
+    """Train one model (or K fold models) into ``out_dir``; returns the metrics summary."""
+    out_dir = Path(out_dir)
+    saved_config = out_dir / "config.json"
+    if resume:
+        if not saved_config.is_file():
+            raise EdgeError(f"nothing to resume in {out_dir}: no config.json (start without --resume)")
+        config = TrainConfig.from_dict(json.loads(saved_config.read_text()))
+        log(f"resuming the run in {out_dir} with its saved config")
+    elif saved_config.is_file():
+        raise EdgeError(f"{out_dir} already holds a training run: add --resume to continue it, or pick another --out")
+
+    from train.tf_setup import import_tf
+
+    tf, keras = import_tf(config.cpu_devices)
+    dataset = load_dataset(Path(config.data), config.kind)
+    config = resolve_config(config, dataset.kind)
+    spec = Spec.create(config.labels, config.img_size, config.color, face_crop=config.face_crop, family=config.model)
+    spec = spec.with_updates(outputs=output_specs(config.model, spec))
+    if config.model == "fcn2hot":
+        spec = spec.with_updates(decoding={"undefined_threshold": 0.5})
+    records = _usable_records(dataset.records, spec, config)
+    if dataset.skipped.total:
+        log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "
+            f"({', '.join(f'{r}: {c:,}' for r, c in dataset.skipped.counts.most_common(3))})")
+
+    from edge.console import progress_bar
+
+    with progress_bar("decoding images") as update:
+        image_set = load_images(records, spec, progress=update)
+    if image_set.skipped.total:
+        log(f"{image_set.skipped.total} images could not be decoded and are skipped: "
+            + ", ".join(f"{r} ({c})" for r, c in image_set.skipped.counts.items()))
+    records = image_set.records
+    log(f"{len(records):,} images, {spec.image_size}x{spec.image_size} {spec.color}, labels {spec.label_scheme}"
+        f"{' (from cache)' if image_set.from_cache else ''}")
+    targets = targets_for(records, spec.label_scheme)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(saved_config, asdict(config))
+    spec.save(out_dir / "spec.json")
+    devices = _configure_devices(tf, keras, config, log)
+
+    if config.folds > 1:
+        by_fold = dataset.kind == "adience" or all(r.fold for r in records)
+        splits = kfold_splits(records, config.folds, config.val_frac, config.seed, by_fold=by_fold)
+        fold_metrics, histories = {}, {}
+        for index, split in enumerate(splits):
+            log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
+                f"val {len(split.val):,}, test {len(split.test):,}")
+            fold_dir = out_dir / "folds" / split.name
+            fold_metrics[split.name], histories[split.name] = _train_split(
+                fold_dir, config, spec, image_set.images, targets, records, split, resume, devices, log, progress)
+        summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
+                   "label_scheme": spec.label_scheme, "model": config.model}
+        write_json_atomic(out_dir / "metrics.json", summary)
+        from train.plots import plot_fold_curves
+
+        plot_fold_curves(histories, out_dir / "fold_curves.png")
+        return summary
+    split = holdout_split(records, config.test_frac, config.val_frac, config.seed)
+    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, records, split, resume, devices, log,
+                              progress)
+    return metrics
+
+
+def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig) -> list[FaceRecord]:
+    """Drop records with no label this model can learn from; optionally subsample."""
+    targets = targets_for(records, spec.label_scheme)
+    has_age = ~np.isnan(targets.age_years) if spec.label_scheme == "age" else targets.age_class >= 0
+    usable = [r for r, ok in zip(records, has_age | (targets.gender >= 0)) if ok]
+    if config.max_images and len(usable) > config.max_images:
+        chosen = np.sort(np.random.default_rng(config.seed).choice(len(usable), config.max_images, replace=False))
+        usable = [usable[i] for i in chosen]
+    if not usable:
+        raise EdgeError(f"no image in {config.data} has a {spec.label_scheme} age or a gender label")
+    return usable
+
+
+def _configure_devices(tf, keras, config: TrainConfig, log: Log):
+    gpus = tf.config.list_physical_devices("GPU")
+    if config.mixed_precision:
+        if gpus:
+            keras.mixed_precision.set_global_policy("mixed_float16")
+            log("mixed precision: float16 compute, float32 outputs")
+        else:
+            log("--mixed-precision ignored: no GPU visible (it only speeds up GPUs)")
+    if config.strategy == "mirrored":
+        devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
+                  [d.name for d in tf.config.list_logical_devices("CPU")]
+        strategy = tf.distribute.MirroredStrategy(devices)
+        log(f"MirroredStrategy over {strategy.num_replicas_in_sync} replicas: {', '.join(devices)}")
+    else:
+        strategy = tf.distribute.get_strategy()
+        log(f"device: {'GPU ' + ', '.join(g.name for g in gpus) if gpus else 'CPU'}")
+    return strategy
+
+
+def _class_weights(targets: Targets, train_index: np.ndarray, config: TrainConfig) -> dict[int, float] | None:
+    if config.class_weight != "balanced" or config.labels == "age":
+        return None
+    from sklearn.utils.class_weight import compute_class_weight
+
+    classes = targets.age_class[train_index]
+    classes = classes[classes >= 0]
+    present = np.unique(classes)
+    weights = compute_class_weight("balanced", classes=present, y=classes)
+    return {int(c): float(w) for c, w in zip(present, weights)}
+
+
+def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
+    return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
+
+
+def predict_outputs(model, images_uint8: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
+    """Run a Keras model on uint8 images; outputs keyed by the spec's output names."""
+    from edge.preprocess import to_model_input
+
+    outputs = model.predict(to_model_input(images_uint8, spec), batch_size=batch, verbose=0)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return {out.name: np.asarray(value) for out, value in zip(spec.outputs, outputs)}
+
+
+def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets,
+                 records: list[FaceRecord], split: Split, resume: bool, strategy, log: Log,
+                 progress: bool) -> tuple[dict, dict]:
+    from train.tf_setup import import_tf
+
+    tf, keras = import_tf()
+    import train.losses as losses
+    from train.pipeline import make_dataset, measure_input_throughput, model_targets
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if resume and (run_dir / "metrics.json").is_file() and (run_dir / "model.keras").is_file():
+        log(f"{run_dir.name}: already complete, skipping")
+        return json.loads((run_dir / "metrics.json").read_text()), json.loads((run_dir / "history.json").read_text())
+    write_json_atomic(run_dir / "split.json", {"data": config.data, "kind": config.kind,
+                                                "paths": [r.path for r in records], **split.to_dict()})
+    write_json_atomic(run_dir / "config.json", asdict(config))  # each fold dir is a complete run dir
+    spec.save(run_dir / "spec.json")
+    num_classes = len(spec.age_class_names)
+    class_weights = _class_weights(targets, split.train, config)
+    if class_weights:
+        log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
+
+    def dataset_for(index: np.ndarray, training: bool, weights=None):
+        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights)
+        return make_dataset(images[index], y, weight, spec, config.batch, training and config.augment, config.seed)
+
+    train_data = dataset_for(split.train, True, class_weights)
+    val_data = dataset_for(split.val, False) if len(split.val) else None
+    input_rate = measure_input_throughput(train_data)
+
+    checkpoint_dir = run_dir / "checkpoint"
+    state_path = checkpoint_dir / "state.json"
+    state = {"epoch": 0, "history": {}}
+    with strategy.scope():
+        if resume and state_path.is_file():
+            state = json.loads(state_path.read_text())
+            model = keras.models.load_model(checkpoint_dir / state["checkpoint"])
+            log(f"{run_dir.name}: resumed after epoch {state['epoch']} "
+                f"(optimizer step {int(model.optimizer.iterations.numpy())})")
+        else:
+            if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
+                raise EdgeError(f"{run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
+            model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths)
+            losses.compile_model(model, config.model, spec.label_scheme, config.lr)
+    parameters = int(model.count_params())
+    log(f"{config.model}: {parameters:,} parameters; input pipeline alone: {input_rate:,.0f} images/s")
+
+    interrupted = {"flag": False}
+    callbacks = [
+        keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
+        _EpochEnd(run_dir, spec, images[split.val], targets.subset(split.val), state, config.epochs, log,
+                  interrupted, len(split.train)),
+        keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), profile_batch=0, write_graph=False),
+    ]
+    if progress:
+        callbacks.insert(0, _ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
+
+    def on_sigint(*_):
+        interrupted["flag"] = True
+        log("Ctrl-C: stopping after this batch; the last completed epoch is saved (continue with --resume)")
+
+    previous_handler = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
+    start = time.perf_counter()
+    try:
+        if state["epoch"] < config.epochs:
+            model.fit(train_data, validation_data=val_data, epochs=config.epochs, initial_epoch=state["epoch"],
+                      callbacks=callbacks, verbose=0)
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    train_seconds = time.perf_counter() - start
+    if interrupted["flag"]:
+        raise TrainingInterrupted(f"training stopped by Ctrl-C after epoch {state['epoch']}; "
+                                  f"continue with: edge train --resume --out {run_dir.parent if run_dir.parent.name == 'folds' else run_dir}")
+
+    # --- evaluation on the held-out split (project metric definitions) ---------------------
+    if config.model == "tuple":
+        train_out = predict_outputs(model, images[split.train], spec)["age_gender"]
+        train_targets = targets.subset(split.train)
+        spec = spec.with_updates(decoding=learn_tuple_thresholds(
+            train_out[:, 0], train_targets.age_class, train_out[:, 1], train_targets.gender, num_classes))
+    test_targets = targets.subset(split.test)
+    decoded = decode_outputs(spec, predict_outputs(model, images[split.test], spec))
+    metrics = label_metrics(decoded, test_targets.age_class, test_targets.age_years, test_targets.gender, num_classes)
+    metrics.update({
+        "model": config.model, "label_scheme": spec.label_scheme, "parameters": parameters,
+        "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test), "name": split.name},
+        "epochs": config.epochs, "train_seconds_this_process": round(train_seconds, 1),
+        "train_images_per_s": round(state.get("images_per_s", 0.0), 1),
+        "input_pipeline_images_per_s": round(input_rate, 1),
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+    })
+    model.save(run_dir / ".model.tmp.keras")
+    os.replace(run_dir / ".model.tmp.keras", run_dir / "model.keras")
+    spec.save(run_dir / "spec.json")
+    from train.plots import plot_confusion, plot_learning_curves
+
+    plot_learning_curves(state["history"], run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
+    if num_classes:
+        plot_confusion(confusion(test_targets.age_class, decoded.age_class, num_classes), list(spec.age_class_names),
+                       run_dir / "confusion_matrix.png",
+                       f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    log(_summary_line(metrics))
+    return metrics, state["history"]
+
+
+def _summary_line(metrics: dict) -> str:
+    parts = [f"test ({metrics['faces']:,} faces):"]
+    for key, label, fmt in (("gender_accuracy", "gender", "{:.1%}"), ("age_exact_accuracy", "age exact", "{:.1%}"),
+                            ("age_1off_accuracy", "1-off", "{:.1%}"), ("age_mae_years", "MAE", "{:.2f} y"),
+                            ("undefined_rate", "undefined", "{:.1%}")):
+        if key in metrics:
+            parts.append(f"{label} {fmt.format(metrics[key])}")
+    return "  ".join(parts)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+class _EpochEnd:
+    """Evaluate on val with the project's metrics, checkpoint atomically, write history."""
+
+    def __new__(cls, *args, **kwargs):
+        from train.tf_setup import import_tf
+
+        _, keras = import_tf()
+
+        class EpochEnd(keras.callbacks.Callback):
+            def __init__(self, run_dir, spec, val_images, val_targets, state, epochs, log, interrupted, train_size):
+                super().__init__()
+                self.train_size = train_size
+                self.run_dir, self.spec, self.val_images, self.val_targets = run_dir, spec, val_images, val_targets
+                self.state, self.epochs, self.log, self.interrupted = state, epochs, log, interrupted
+                self.started = 0.0
+                self.seen = 0
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.started = time.perf_counter()
+
+            def on_train_batch_end(self, batch, logs=None):
+                if self.interrupted["flag"]:
+                    self.model.stop_training = True
+
+            def on_epoch_end(self, epoch, logs=None):
+                if self.interrupted["flag"]:
+                    return  # an interrupted epoch is incomplete: keep the previous checkpoint
+                seconds = time.perf_counter() - self.started
+                logs = dict(logs or {})
+                logs.pop("lr", None)
+                logs["lr"] = float(self.model.optimizer.learning_rate.numpy())
+                if len(self.val_images):
+                    decoded = decode_outputs(self.spec, predict_outputs(self.model, self.val_images, self.spec))
+                    val = label_metrics(decoded, self.val_targets.age_class, self.val_targets.age_years,
+                                        self.val_targets.gender, len(self.spec.age_class_names))
+                    logs.update({f"val_{k}": v for k, v in val.items() if isinstance(v, float)})
+                logs["epoch_seconds"] = seconds
+                history = self.state["history"]
+                for key, value in logs.items():
+                    history.setdefault(key, []).append(float(value))
+                self._checkpoint(epoch + 1)
+                self._write_history()
+                self.log(f"epoch {epoch + 1}/{self.epochs}  " + "  ".join(
+                    f"{k} {logs[k]:.4f}" for k in ("loss", "val_loss", "val_gender_accuracy", "val_age_exact_accuracy",
+                                                    "val_age_mae_years") if k in logs) + f"  {seconds:.1f}s")
+
+            def _checkpoint(self, epoch: int) -> None:
+                directory = self.run_dir / "checkpoint"
+                directory.mkdir(exist_ok=True)
+                name = f"epoch_{epoch:03d}.keras"
+                self.model.save(directory / f".{name}.tmp.keras")
+                os.replace(directory / f".{name}.tmp.keras", directory / name)
+                epoch_seconds = self.state["history"].get("epoch_seconds", [])
+                self.state.update({"epoch": epoch, "checkpoint": name,
+                                   "optimizer_step": int(self.model.optimizer.iterations.numpy()),
+                                   "images_per_s": self.train_size * len(epoch_seconds) / max(sum(epoch_seconds), 1e-9)})
+                write_json_atomic(directory / "state.json", self.state)
+                for old in directory.glob("epoch_*.keras"):
+                    if old.name != name:
+                        old.unlink(missing_ok=True)
+
+            def _write_history(self) -> None:
+                history = self.state["history"]
+                write_json_atomic(self.run_dir / "history.json", history)
+                keys = sorted(history)
+                buffer = io.StringIO()
+                writer = csv.writer(buffer)
+                writer.writerow(["epoch", *keys])
+                for row in range(len(history[keys[0]])):
+                    writer.writerow([row + 1, *(history[k][row] if row < len(history[k]) else "" for k in keys)])
+                write_text_atomic(self.run_dir / "history.csv", buffer.getvalue())
+
+        return EpochEnd(*args, **kwargs)
+
+
+class _ProgressBar:
+    """A rich progress bar over the batches of each epoch."""
+
+    def __new__(cls, steps: int, epochs: int):
+        from train.tf_setup import import_tf
+
+        _, keras = import_tf()
+        from edge.console import console
+
+        class ProgressBar(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.progress = None
+
+            def on_epoch_begin(self, epoch, logs=None):
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+                self.progress = Progress(TextColumn(f"epoch {epoch + 1}/{epochs}"), BarColumn(), MofNCompleteColumn(),
+                                         TextColumn("loss {task.fields[loss]:.4f}"), TimeRemainingColumn(),
+                                         console=console, transient=True, disable=not console.is_terminal)
+                self.progress.start()
+                self.task = self.progress.add_task("train", total=steps, loss=float("nan"))
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.progress.update(self.task, completed=batch + 1, loss=float((logs or {}).get("loss", float("nan"))))
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.progress.stop()
+
+            def on_train_end(self, logs=None):
+                if self.progress:
+                    self.progress.stop()
+
+        return ProgressBar()
