@@ -136,6 +136,31 @@ def train(
     typer.echo(f"run directory: {out}")
 
 
+@app.command("export")
+@handle_errors
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (or one fold of a --folds run).")],
+    int8: Annotated[bool, typer.Option("--int8", help="Also write full-integer int8 models: QAT (quantization-aware fine-tuned) and a PTQ baseline.")] = False,
+    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs from the float weights.")] = 2,
+    calibration: Annotated[int, typer.Option(help="Real training images used to calibrate int8 ranges (warns below 300).")] = 300,
+    float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = False,
+    out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
+    android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json into this Android assets folder.")] = None,
+    min_gender_agreement: Annotated[float, typer.Option(help="Gate: QAT int8 vs Keras gender agreement.")] = 0.99,
+    min_age_agreement: Annotated[float, typer.Option(help="Gate: QAT int8 vs Keras age-group agreement.")] = 0.97,
+) -> None:
+    """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded."""
+    from export.exporter import ExportOptions, export_run
+
+    options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
+                            min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
+                            android_assets=android_assets)
+    result = export_run(run_dir, out, options, log=_log)
+    for artifact in result.artifacts:
+        _log(f"  {artifact.path}  {artifact.size_bytes / 1024:,.1f} KB  {artifact.seconds:.1f}s")
+    _log(f"export directory: {result.out_dir} (checks passed)")
+
+
 def _log(message: str) -> None:
     from edge.console import console
 

@@ -93,6 +93,11 @@ class Dataset:
         return sorted({r.fold for r in self.records if r.fold})
 
 
+def normalize_path(path: str | os.PathLike) -> Path:
+    """Absolute path with ``..`` collapsed (symlinks kept): the one spelling of a dataset path."""
+    return Path(os.path.abspath(path))
+
+
 def detect_kind(path: Path) -> str:
     """Guess the source kind of ``path`` (utkface, adience or csv)."""
     path = Path(path)
@@ -120,8 +125,12 @@ def detect_kind(path: Path) -> str:
 
 
 def load_dataset(path: Path, kind: str | None = None) -> Dataset:
-    """List the labelled faces of a dataset (no decoding yet). ``kind`` auto-detected if None."""
-    path = Path(path)
+    """List the labelled faces of a dataset (no decoding yet). ``kind`` auto-detected if None.
+
+    Paths are made absolute so record paths (and so cache keys and split files) do not depend
+    on the working directory.
+    """
+    path = normalize_path(path)
     kind = kind or detect_kind(path)
     if kind == "utkface":
         dataset = load_utkface(path)

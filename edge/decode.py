@@ -6,9 +6,11 @@ Output kinds (see ``edge.spec.OutputSpec``):
 ``gender_sigmoid``   P(female); female when >= 0.5.
 ``age_gender_2hot``  the first K values are an age softmax block, the last 2 a gender block.
                      Decoding takes the argmax of each block. The result is "Undefined"
-                     when either block's winning probability is below
-                     ``spec.decoding["undefined_threshold"]`` (default 0.5): the output is
-                     then not a clean 2-hot and a UI should ask the user to retry.
+                     (not a clean 2-hot: a UI should ask the user to retry) when the age
+                     block's winning probability is below
+                     ``spec.decoding["undefined_age_threshold"]`` (default 2/K, twice the
+                     uniform level) or the gender block's is below
+                     ``undefined_gender_threshold`` (default 0.6).
 ``age_gender_tuple`` [age value, gender value] from a 2-unit linear layer. Age class =
                      number of learned thresholds the value exceeds
                      (``spec.decoding["tuple_age_thresholds"]``, K-1 midpoints between the
@@ -26,7 +28,13 @@ from edge.labels import get_scheme
 from edge.spec import Spec
 
 UNDEFINED = -1
-DEFAULT_UNDEFINED_THRESHOLD = 0.5
+DEFAULT_UNDEFINED_GENDER_THRESHOLD = 0.6
+
+
+def two_hot_decoding(num_age_classes: int) -> dict:
+    """The default 'Undefined' thresholds written into an fcn2hot model's spec."""
+    return {"undefined_age_threshold": round(2.0 / num_age_classes, 4),
+            "undefined_gender_threshold": DEFAULT_UNDEFINED_GENDER_THRESHOLD}
 
 
 @dataclass
@@ -77,13 +85,14 @@ def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
         elif out.kind == "age_gender_2hot":
             classes = len(centers)
             age_block, gender_block = value[:, :classes], value[:, classes:classes + 2]
-            threshold = float(spec.decoding.get("undefined_threshold", DEFAULT_UNDEFINED_THRESHOLD))
+            thresholds = {**two_hot_decoding(classes), **spec.decoding}
             age_probs = age_block
             age_class = age_block.argmax(axis=1)
             gender = gender_block.argmax(axis=1)
             gender_prob = gender_block[:, 1] / np.maximum(gender_block.sum(axis=1), 1e-12)
             age_years = age_block @ centers / np.maximum(age_block.sum(axis=1), 1e-12)
-            undefined = (age_block.max(axis=1) < threshold) | (gender_block.max(axis=1) < threshold)
+            undefined = ((age_block.max(axis=1) < float(thresholds["undefined_age_threshold"]))
+                         | (gender_block.max(axis=1) < float(thresholds["undefined_gender_threshold"])))
             age_class = np.where(undefined, UNDEFINED, age_class)
             gender = np.where(undefined, UNDEFINED, gender)
         elif out.kind == "age_gender_tuple":

@@ -25,6 +25,7 @@ class RunData:
     images: np.ndarray  # uint8, all records of the run in split.json order
     targets: Targets
     split: Split
+    paths: list[str]  # image file of each row of ``images``
 
 
 def load_run_data(run_dir: Path, spec: Spec) -> RunData:
@@ -42,4 +43,4 @@ def load_run_data(run_dir: Path, spec: Spec) -> RunData:
     images = load_images(records, spec)
     if len(images.records) != len(records):
         raise EdgeError(f"{len(records) - len(images.records)} training images no longer decode in {info['data']}")
-    return RunData(images.images, targets_for(records, spec.label_scheme), Split.from_dict(info))
+    return RunData(images.images, targets_for(records, spec.label_scheme), Split.from_dict(info), list(info["paths"]))

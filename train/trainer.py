@@ -30,8 +30,8 @@ from typing import Callable
 import numpy as np
 
 from edge.cache import load_images
-from edge.datasets import FaceRecord, load_dataset
-from edge.decode import decode_outputs, learn_tuple_thresholds
+from edge.datasets import FaceRecord, load_dataset, normalize_path
+from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge.errors import EdgeError
 from edge.io import write_json_atomic, write_text_atomic
 from edge.labels import get_scheme
@@ -93,7 +93,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     values["color"] = config.color or defaults.color
     values["batch"] = config.batch or defaults.batch
     values["lr"] = config.lr or defaults.lr
-    values["data"] = str(Path(config.data).resolve())
+    values["data"] = str(normalize_path(config.data))
     if config.class_weight not in ("none", "balanced"):
         raise EdgeError("--class-weight must be none or balanced")
     if config.strategy not in ("default", "mirrored"):
@@ -124,7 +124,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     spec = Spec.create(config.labels, config.img_size, config.color, face_crop=config.face_crop, family=config.model)
     spec = spec.with_updates(outputs=output_specs(config.model, spec))
     if config.model == "fcn2hot":
-        spec = spec.with_updates(decoding={"undefined_threshold": 0.5})
+        spec = spec.with_updates(decoding=two_hot_decoding(len(spec.age_class_names)))
     records = _usable_records(dataset.records, spec, config)
     if dataset.skipped.total:
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "

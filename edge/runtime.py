@@ -1,0 +1,112 @@
+"""Run exported ``.tflite`` files in the standalone runtime, without TensorFlow.
+
+Interpreters are tried in order: ``ai_edge_litert`` (LiteRT, the maintained successor of
+tflite-runtime), ``tflite_runtime`` (its last release crashes under numpy 2, so it must also
+*work*, not just import), then TensorFlow's ``tf.lite.Interpreter``. ``runtime_name`` says
+which one ran.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from edge.errors import EdgeError
+from edge.spec import Spec
+from edge.tflite_meta import read_spec_bytes
+
+
+def _interpreter_classes():
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+
+        yield "ai_edge_litert", Interpreter
+    except ImportError:
+        pass
+    try:
+        from tflite_runtime.interpreter import Interpreter
+
+        yield "tflite_runtime", Interpreter
+    except ImportError:
+        pass
+    try:
+        import tensorflow as tf
+
+        yield "tensorflow.lite", tf.lite.Interpreter
+    except ImportError:
+        pass
+
+
+def make_interpreter(model_bytes: bytes, num_threads: int = 1):
+    """Return ``(interpreter, runtime_name)`` from the first runtime that loads the model."""
+    errors = []
+    for name, interpreter_class in _interpreter_classes():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                interpreter = interpreter_class(model_content=model_bytes, num_threads=num_threads)
+            interpreter.allocate_tensors()
+            return interpreter, name
+        except Exception as error:  # a runtime that imports but cannot run this model: try the next
+            errors.append(f"{name}: {error}")
+    raise EdgeError("no TFLite runtime could load the model (pip install ai-edge-litert)"
+                    + (f": {'; '.join(errors)}" if errors else ""))
+
+
+class TFLiteModel:
+    """An exported model: its interpreter, embedded spec and int8 I/O handling.
+
+    ``run`` takes float model inputs (already preprocessed per the spec), quantizes them when
+    the input tensor is int8/uint8, and returns dequantized outputs keyed by the spec's output
+    names (using the output positions recorded at export).
+    """
+
+    def __init__(self, path_or_bytes: Path | bytes, num_threads: int = 1, spec: Spec | None = None):
+        self.path = None if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
+        if self.path is not None and not self.path.is_file():
+            raise EdgeError(f"model not found: {self.path}")
+        self.model_bytes = path_or_bytes if isinstance(path_or_bytes, bytes) else self.path.read_bytes()
+        self.spec = spec or read_spec_bytes(self.model_bytes)
+        self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, num_threads)
+        self.input = self.interpreter.get_input_details()[0]
+        self.output_details = self.interpreter.get_output_details()
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self.model_bytes)
+
+    @property
+    def is_quantized_input(self) -> bool:
+        return self.input["dtype"] in (np.int8, np.uint8)
+
+    def quantize_input(self, x: np.ndarray) -> np.ndarray:
+        """float model input -> the input tensor's dtype (int8 I/O models need this)."""
+        if not self.is_quantized_input:
+            return x.astype(self.input["dtype"])
+        scale, zero_point = self.input["quantization"]
+        info = np.iinfo(self.input["dtype"])
+        return np.clip(np.round(x / scale + zero_point), info.min, info.max).astype(self.input["dtype"])
+
+    def run_raw(self, x: np.ndarray) -> list[np.ndarray]:
+        """One face (H, W, C float) -> raw output tensors, in the interpreter's output order."""
+        self.interpreter.set_tensor(self.input["index"], self.quantize_input(x[None]))
+        self.interpreter.invoke()
+        return [self.interpreter.get_tensor(d["index"]).copy() for d in self.output_details]
+
+    def dequantize(self, position: int, raw: np.ndarray) -> np.ndarray:
+        detail = self.output_details[position]
+        if detail["dtype"] in (np.int8, np.uint8):
+            scale, zero_point = detail["quantization"]
+            return (raw.astype(np.float32) - zero_point) * scale
+        return raw.astype(np.float32)
+
+    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Float inputs (N, H, W, C) -> dequantized outputs {name: (N, width)} per the spec."""
+        results: dict[str, list[np.ndarray]] = {out.name: [] for out in self.spec.outputs}
+        for face in x:
+            raw = self.run_raw(face)
+            for out in self.spec.outputs:
+                results[out.name].append(self.dequantize(out.tflite_index, raw[out.tflite_index])[0])
+        return {name: np.stack(values) for name, values in results.items()}
