@@ -161,6 +161,97 @@ def export_command(
     _log(f"export directory: {result.out_dir} (checks passed)")
 
 
+@app.command()
+@handle_errors
+def validate(
+    export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory, a --folds export (folds/*), or a bare .tflite.")],
+    data: Annotated[Path, typer.Option("--data", help="Dataset with real labelled faces (UTKFace, Adience or CSV).")],
+    split: Annotated[str, typer.Option(help="test (the run's held-out split), all, or fold:K (one Adience fold).")] = "test",
+    threads: Annotated[int, typer.Option(help="Threads for the multi-thread latency figure.")] = 4,
+    max_drop_gender: Annotated[float, typer.Option(help="Gate: max gender-accuracy drop of QAT int8 vs float, in percentage points.")] = 0.5,
+    max_increase_mae: Annotated[float, typer.Option(help="Gate: max MAE increase of QAT int8 vs float, in years.")] = 0.15,
+    report: Annotated[Optional[Path], typer.Option(help="Report directory (default EXPORT_DIR/validation).")] = None,
+    kind: KindOption = None,
+    max_images: Annotated[Optional[int], typer.Option(help="Evaluate a random subset of N faces.")] = None,
+    keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
+) -> None:
+    """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
+    from edge.console import progress_bar
+    from edge.validate import ValidateOptions, markdown_table, validate_export, validate_folds, write_reports
+
+    options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_drop_gender=max_drop_gender,
+                              max_increase_mae=max_increase_mae, max_images=max_images, keras=keras)
+    folds_mode = export_dir.is_dir() and (export_dir / "folds").is_dir() and not (export_dir / "model_float32.tflite").exists()
+    with progress_bar("running models") as update:
+        result = (validate_folds if folds_mode else validate_export)(export_dir, options, update, _log)
+    out = report or (export_dir / "validation" if export_dir.is_dir() else export_dir.parent / "validation")
+    class_names = [] if folds_mode else _class_names(export_dir)
+    files = write_reports(result, out, class_names)
+    if not folds_mode:
+        _log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
+        _log(markdown_table(result.report))
+        _log("\n" + result.report["speed_note"])
+    else:
+        _log((out / "validation.md").read_text())
+    _log("report: " + ", ".join(str(f) for f in files))
+    if not result.gate_passed:
+        from edge.console import err_console
+
+        err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    _log(f"gate passed: {result.gate_reason}")
+
+
+def _class_names(export_dir: Path) -> list[str]:
+    from edge.validate import find_models
+    from edge.tflite_meta import read_spec
+
+    return list(read_spec(next(iter(find_models(export_dir).values()))).age_class_names)
+
+
+@app.command()
+@handle_errors
+def pipeline(
+    data: Annotated[Optional[Path], typer.Option("--data", help="Real dataset. Omit it to run on a generated SMOKE dataset (proves the pipeline runs, not accuracy).")] = None,
+    model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 3,
+    out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
+    max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,
+    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = 1,
+) -> None:
+    """Train -> export --int8 -> validate in one go (the quickstart's end-to-end run)."""
+    from edge.synthetic import SMOKE_LABEL, make_smoke_dataset
+    from export.exporter import ExportOptions, export_run
+    from train.trainer import TrainConfig
+    from train.trainer import train as run_training
+
+    smoke = data is None
+    if smoke:
+        _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
+        data = make_smoke_dataset(out / "smoke_data")
+    run_dir = out / "run"
+    if (run_dir / "config.json").is_file():
+        import shutil
+
+        shutil.rmtree(run_dir)  # the pipeline always starts fresh; use `edge train --resume` to continue a run
+    _log("[bold]1/3 train[/bold]")
+    run_training(TrainConfig(data=str(data), model=model, epochs=epochs, max_images=max_images), run_dir, log=_log)
+    _log("[bold]2/3 export --int8[/bold]")
+    # A few-epoch smoke model has flat outputs whose argmax int8 rounding can flip: agreement is reported, not gated.
+    gates = {"min_gender_agreement": 0.0, "min_age_agreement": 0.0} if smoke else {}
+    export = export_run(run_dir, run_dir / "export", ExportOptions(int8=True, qat_epochs=qat_epochs, **gates), log=_log)
+    _log("[bold]3/3 validate[/bold]")
+    from edge.validate import ValidateOptions, markdown_table, validate_export, write_reports
+
+    result = validate_export(export.out_dir, ValidateOptions(data=data, split="test"), log=_log)
+    files = write_reports(result, export.out_dir / "validation", _class_names(export.out_dir))
+    _log(markdown_table(result.report))
+    if smoke:
+        _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
+    _log(f"run: {run_dir}  export: {export.out_dir}  report: {files[1]}")
+    _log(f"release gate: {'passed' if result.gate_passed else 'FAILED'} ({result.gate_reason})")
+
+
 def _log(message: str) -> None:
     from edge.console import console
 

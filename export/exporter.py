@@ -75,14 +75,25 @@ class ExportResult:
 
 def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOptions | None = None,
                log: Log = print) -> ExportResult:
-    """Export a trained run directory; returns what was written (see module docstring)."""
+    """Export a trained run directory; returns what was written (see module docstring).
+
+    A ``--folds`` run exports every fold into ``OUT/folds/<fold>`` (what ``edge validate``'s
+    fold mode reads).
+    """
     options = options or ExportOptions()
     run_dir = Path(run_dir)
     out_dir = Path(out_dir) if out_dir else run_dir / "export"
+    if (run_dir / "folds").is_dir() and not (run_dir / "model.keras").exists():
+        result = ExportResult(out_dir)
+        for fold_dir in sorted(p for p in (run_dir / "folds").iterdir() if p.is_dir()):
+            log(f"--- {fold_dir.name}")
+            fold = export_run(fold_dir, out_dir / "folds" / fold_dir.name, options, log)
+            result.artifacts += fold.artifacts
+            result.report[fold_dir.name] = fold.report
+        return result
     for needed in ("model.keras", "spec.json", "config.json", "split.json"):
         if not (run_dir / needed).is_file():
-            hint = " (a --folds run: export one fold, e.g. RUN/folds/fold_0)" if (run_dir / "folds").is_dir() else ""
-            raise EdgeError(f"{run_dir} is not a finished training run: {needed} is missing{hint}")
+            raise EdgeError(f"{run_dir} is not a finished training run: {needed} is missing")
     config = json.loads((run_dir / "config.json").read_text())
     spec = Spec.load(run_dir / "spec.json")
     if options.int8 and options.calibration < config["batch"]:

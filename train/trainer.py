@@ -89,6 +89,8 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     values = asdict(config)
     values["kind"] = dataset_kind
     values["labels"] = config.labels or ("adience8" if dataset_kind == "adience" else "utk20")
+    if defaults.group_labels_only and values["labels"] == "age":
+        raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     values["img_size"] = config.img_size or defaults.image_size
     values["color"] = config.color or defaults.color
     values["batch"] = config.batch or defaults.batch

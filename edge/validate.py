@@ -1,0 +1,380 @@
+"""``edge validate``: float vs int8 on real faces, in the standalone runtime.
+
+Runs on the same preprocessed images: the Keras float model (only when TensorFlow imports
+and the source run is reachable), the float32 TFLite, the float16 TFLite when exported, the
+PTQ int8 and the QAT int8 TFLite, all TFLite files through ``edge.runtime`` (LiteRT first).
+Everything (preprocessing, labels, quantization, output order) comes from the spec embedded
+in each model: a bare ``.tflite`` works.
+
+The release gate compares QAT int8 with the float32 TFLite model (the same runtime, within
+1e-4 of Keras by export's check): exit 1 when gender accuracy drops by more than
+``max_drop_gender`` percentage points or MAE grows by more than ``max_increase_mae`` years.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from edge.cache import load_images
+from edge.datasets import FaceRecord, load_dataset, normalize_path
+from edge.decode import decode_outputs
+from edge.errors import CheckFailed, EdgeError
+from edge.io import write_bytes_atomic, write_json_atomic, write_text_atomic
+from edge.metrics import agreement, confusion, label_metrics, mean_std
+from edge.preprocess import to_model_input
+from edge.runtime import TFLiteModel
+from edge.spec import Spec
+from edge.targets import targets_for
+
+MODEL_FILES = (("float32", "model_float32.tflite"), ("float16", "model_float16.tflite"),
+               ("int8_ptq", "model_int8_ptq.tflite"), ("int8_qat", "model_int8_qat.tflite"))
+LATENCY_RUNS = 200
+LATENCY_WARMUP = 20
+SPEED_NOTE = ("On x86 CPUs without VNNI (AVX2 only), LiteRT's int8 kernels are usually SLOWER than float32 at "
+              "batch 1; int8's speed-up belongs to ARM phones and VNNI CPUs. Its win here is size.")
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ValidateOptions:
+    data: Path
+    kind: str | None = None
+    split: str = "test"
+    threads: int = 4
+    max_drop_gender: float = 0.5
+    max_increase_mae: float = 0.15
+    max_images: int | None = None
+    keras: bool = True
+
+
+@dataclass
+class ValidationResult:
+    report: dict
+    gate_passed: bool
+    gate_reason: str
+    files: list[Path] = field(default_factory=list)
+
+
+def find_models(target: Path) -> dict[str, Path]:
+    """The exported models of an export directory, or a single bare ``.tflite``."""
+    target = Path(target)
+    if target.is_file():
+        if target.suffix != ".tflite":
+            raise EdgeError(f"{target} is not a .tflite model or an export directory")
+        return {target.stem: target}
+    if not target.is_dir():
+        raise EdgeError(f"export not found: {target} (run `edge export RUN_DIR --int8` first)")
+    models = {name: target / file for name, file in MODEL_FILES if (target / file).is_file()}
+    if not models:
+        raise EdgeError(f"no model_*.tflite files in {target}: is it an `edge export` directory?")
+    return models
+
+
+def select_records(spec_source: Path, options: ValidateOptions) -> list[FaceRecord]:
+    """The faces to evaluate: the export's test split, all of --data, or one Adience fold."""
+    dataset = load_dataset(options.data, options.kind)
+    records = dataset.records
+    if options.split == "all":
+        chosen = records
+    elif options.split.startswith("fold:"):
+        fold = options.split.split(":", 1)[1]
+        name = fold if fold.startswith("fold_") else f"fold_{fold}"
+        chosen = [r for r in records if r.fold == name]
+        if not chosen:
+            raise EdgeError(f"no faces in fold '{name}' of {options.data} (folds: {', '.join(dataset.folds) or 'none'})")
+    elif options.split == "test":
+        split_path = spec_source / "split.json" if spec_source.is_dir() else spec_source.parent / "split.json"
+        if not split_path.is_file():
+            raise EdgeError(f"no split.json beside {spec_source}: use --split all or --split fold:K")
+        info = json.loads(split_path.read_text())
+        wanted = {info["paths"][i] for i in info["test"]}
+        chosen = [r for r in records if r.path in wanted]
+        if not chosen:
+            raise EdgeError(f"the test split of this export lists images under {info['data']}, none of them in "
+                            f"{normalize_path(options.data)}: pass --data {info['data']} or use --split all")
+    else:
+        raise EdgeError(f"--split '{options.split}' is not test, all or fold:K")
+    if options.max_images and len(chosen) > options.max_images:
+        index = np.sort(np.random.default_rng(0).choice(len(chosen), options.max_images, replace=False))
+        chosen = [chosen[i] for i in index]
+    return chosen
+
+
+def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec) -> dict | None:
+    """Keras float outputs when TensorFlow is importable and the source run is reachable."""
+    report_path = export_dir / "export_report.json"
+    if not report_path.is_file():
+        return None
+    model_path = Path(json.loads(report_path.read_text())["run_dir"]) / "model.keras"
+    if not model_path.is_file():
+        return None
+    try:
+        from train.tf_setup import import_tf
+
+        _, keras = import_tf()
+        import train.losses  # noqa: F401
+    except ImportError:
+        return None
+    model = keras.models.load_model(model_path, compile=False)
+    outputs = model.predict(x, batch_size=128, verbose=0)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    return {out.name: np.asarray(v).reshape(len(x), -1) for out, v in zip(spec.outputs, outputs)}
+
+
+def measure_latency(path: Path, x: np.ndarray, threads: int) -> dict:
+    """Median/p90 latency per face at batch 1 (ms) and images/s, in the standalone runtime."""
+    model = TFLiteModel(path, num_threads=threads)
+    sample = x[0]
+    for _ in range(LATENCY_WARMUP):
+        model.run_raw(sample)
+    times = []
+    for index in range(LATENCY_RUNS):
+        started = time.perf_counter()
+        model.run_raw(x[index % len(x)])
+        times.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(times)
+    return {"threads": threads, "median_ms": median, "p90_ms": float(np.percentile(times, 90)),
+            "images_per_s": 1000.0 / median}
+
+
+def validate_export(target: Path, options: ValidateOptions, progress: Progress | None = None,
+                    log: Callable[[str], None] = print) -> ValidationResult:
+    """Evaluate every exported model on the same faces; apply the release gate."""
+    target = Path(target)
+    models = find_models(target)
+    first = TFLiteModel(next(iter(models.values())))
+    spec = first.spec
+    records = select_records(target, options)
+    images = load_images(records, spec)
+    records = images.records
+    if not records:
+        raise EdgeError("no decodable faces to validate on")
+    x = to_model_input(images.images, spec)
+    truth = targets_for(records, spec.label_scheme)
+    num_classes = len(spec.age_class_names)
+    export_dir = target if target.is_dir() else target.parent
+    parameters = None
+    if (export_dir / "export_report.json").is_file():
+        parameters = json.loads((export_dir / "export_report.json").read_text()).get("parameters")
+
+    results: dict[str, dict] = {}
+    decoded_by_model = {}
+    raw_by_model = {}
+    keras = _keras_outputs(export_dir, x, spec) if options.keras and target.is_dir() else None
+    if keras is not None:
+        decoded_by_model["keras"] = decode_outputs(spec, keras)
+        raw_by_model["keras"] = keras
+        results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
+    total = len(models) * len(x)
+    done = 0
+    runtime_name = None
+    for name, path in models.items():
+        model = TFLiteModel(path, num_threads=options.threads)
+        runtime_name = model.runtime_name
+        outputs: dict[str, list] = {out.name: [] for out in model.spec.outputs}
+        for face in x:
+            raw = model.run_raw(face)
+            for out in model.spec.outputs:
+                outputs[out.name].append(model.dequantize(out.tflite_index, raw[out.tflite_index])[0])
+            done += 1
+            if progress and done % 50 == 0:
+                progress(done, total)
+        raw_by_model[name] = {k: np.stack(v) for k, v in outputs.items()}
+        decoded_by_model[name] = decode_outputs(model.spec, raw_by_model[name])
+        results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
+                         "parameters": parameters, "latency_1_thread": measure_latency(path, x, 1),
+                         f"latency_{options.threads}_threads": measure_latency(path, x, options.threads)}
+    if progress:
+        progress(total, total)
+
+    reference = "float32" if "float32" in decoded_by_model else next(iter(decoded_by_model))
+    for name, decoded in decoded_by_model.items():
+        entry = results[name]
+        entry.update(label_metrics(decoded, truth.age_class, truth.age_years, truth.gender, num_classes))
+        if name != reference:
+            entry["gender_agreement_vs_float"] = agreement(decoded.gender, decoded_by_model[reference].gender)
+            if num_classes:
+                entry["age_agreement_vs_float"] = agreement(decoded.age_class, decoded_by_model[reference].age_class)
+            entry["mean_abs_output_diff_vs_float"] = float(np.mean([
+                np.mean(np.abs(raw_by_model[name][k] - raw_by_model[reference][k])) for k in raw_by_model[reference]]))
+
+    gate_passed, reason = _gate(results, reference, options)
+    if "int8_qat" in results and reference in results and "latency_1_thread" in results[reference]:
+        ratio = results["int8_qat"]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
+        speed = f"QAT int8 latency is {ratio:.2f}x float32 at batch 1 on one thread here. " + SPEED_NOTE
+    else:
+        speed = SPEED_NOTE
+    report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
+              "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": spec.label_scheme,
+              "family": spec.family, "threads": options.threads, "models": results, "speed_note": speed,
+              "gate": {"passed": gate_passed, "reason": reason, "max_drop_gender_pp": options.max_drop_gender,
+                       "max_increase_mae_years": options.max_increase_mae}}
+    confusions = {name: confusion(truth.age_class, d.age_class, num_classes).tolist()
+                  for name, d in decoded_by_model.items()} if num_classes else {}
+    report["confusion_matrices"] = confusions
+    return ValidationResult(report, gate_passed, reason)
+
+
+def _gate(results: dict, reference: str, options: ValidateOptions) -> tuple[bool, str]:
+    if "int8_qat" not in results or reference == "int8_qat":
+        return True, "no QAT int8 model beside a float model: nothing to gate"
+    qat, ref = results["int8_qat"], results[reference]
+    reasons = []
+    if "gender_accuracy" in qat and "gender_accuracy" in ref:
+        drop = (ref["gender_accuracy"] - qat["gender_accuracy"]) * 100
+        if drop > options.max_drop_gender:
+            reasons.append(f"QAT int8 gender accuracy is {drop:.2f} pp below float (limit {options.max_drop_gender} pp)")
+    if "age_mae_years" in qat and "age_mae_years" in ref:
+        increase = qat["age_mae_years"] - ref["age_mae_years"]
+        if increase > options.max_increase_mae:
+            reasons.append(f"QAT int8 MAE is {increase:.2f} years above float (limit {options.max_increase_mae})")
+    if reasons:
+        return False, "; ".join(reasons)
+    return True, "QAT int8 within tolerance of float"
+
+
+def validate_folds(target: Path, options: ValidateOptions, progress: Progress | None = None,
+                   log: Callable[[str], None] = print) -> ValidationResult:
+    """Adience mode: validate each fold's export on its own test fold; mean +- std per model."""
+    fold_dirs = sorted(p for p in (Path(target) / "folds").iterdir() if p.is_dir())
+    per_fold = {}
+    for fold_dir in fold_dirs:
+        log(f"fold {fold_dir.name}")
+        per_fold[fold_dir.name] = validate_export(fold_dir, options, progress, log).report
+    names = list(next(iter(per_fold.values()))["models"])
+    summary = {name: mean_std([r["models"][name] for r in per_fold.values()]) for name in names}
+    failed = [f"{fold}: {r['gate']['reason']}" for fold, r in per_fold.items() if not r["gate"]["passed"]]
+    report = {"target": str(target), "mode": "folds", "folds": per_fold, "mean_std": summary,
+              "gate": {"passed": not failed, "reason": "; ".join(failed) or "QAT int8 within tolerance on every fold"}}
+    return ValidationResult(report, not failed, report["gate"]["reason"])
+
+
+# --- reports -----------------------------------------------------------------------------------------------
+_ROWS = (("gender_accuracy", "gender accuracy", "pct"), ("age_exact_accuracy", "age exact", "pct"),
+         ("age_1off_accuracy", "age 1-off", "pct"), ("age_mae_years", "age MAE (years)", "num"),
+         ("undefined_rate", "undefined rate", "pct"), ("gender_agreement_vs_float", "gender agreement vs float", "pct"),
+         ("age_agreement_vs_float", "age-group agreement vs float", "pct"),
+         ("mean_abs_output_diff_vs_float", "mean |output diff| vs float", "num"))
+
+
+def _format(value, kind: str) -> str:
+    if value is None:
+        return ""
+    return f"{value * 100:.2f}%" if kind == "pct" else f"{value:.4f}" if abs(value) < 1 else f"{value:.2f}"
+
+
+def markdown_table(report: dict) -> str:
+    """float | PTQ | QAT side by side, with QAT's delta against the reference."""
+    models = report["models"]
+    names = list(models)
+    reference = report["reference"]
+    threads = report["threads"]
+    lines = [f"| metric | {' | '.join(names)} | QAT - {reference} |", "|---|" + "---:|" * (len(names) + 1)]
+    for key, label, kind in _ROWS:
+        if not any(key in models[n] for n in names):
+            continue
+        cells = [_format(models[n].get(key), kind) for n in names]
+        delta = ""
+        if "int8_qat" in models and key in models["int8_qat"] and key in models[reference] and reference != "int8_qat":
+            difference = models["int8_qat"][key] - models[reference][key]
+            delta = f"{difference * 100:+.2f} pp" if kind == "pct" else f"{difference:+.3f}"
+        lines.append(f"| {label} | {' | '.join(cells)} | {delta} |")
+    size = [f"{models[n]['size_bytes'] / 1024:,.1f}" if models[n].get("size_bytes") else "" for n in names]
+    lines.append(f"| file size (KB) | {' | '.join(size)} | |")
+    for key, label in (("latency_1_thread", "1 thread"), (f"latency_{threads}_threads", f"{threads} threads")):
+        for metric, text in (("median_ms", "median ms"), ("p90_ms", "p90 ms"), ("images_per_s", "images/s")):
+            cells = [f"{models[n][key][metric]:.3f}" if key in models[n] and metric != "images_per_s"
+                     else (f"{models[n][key][metric]:,.0f}" if key in models[n] else "") for n in names]
+            lines.append(f"| {text}, {label}, batch 1 | {' | '.join(cells)} | |")
+    return "\n".join(lines)
+
+
+def write_reports(result: ValidationResult, out_dir: Path, spec_names: list[str]) -> list[Path]:
+    """JSON, Markdown and PNG charts of a validation into ``out_dir``."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = result.report
+    files = [out_dir / "validation.json"]
+    write_json_atomic(files[0], report)
+    if report.get("mode") == "folds":
+        lines = ["# Validation across folds (mean +- std)", ""]
+        for name, metrics in report["mean_std"].items():
+            lines.append(f"- **{name}**: " + ", ".join(
+                f"{k} {v['mean']:.4f} +- {v['std']:.4f}" for k, v in metrics.items()
+                if k in {r[0] for r in _ROWS}))
+        lines += ["", f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
+        write_text_atomic(out_dir / "validation.md", "\n".join(lines))
+        return files + [out_dir / "validation.md"]
+    text = [f"# Validation: {report['family']} ({report['label_scheme']})", "",
+            f"{report['faces']:,} faces from `{report['data']}` (split: {report['split']}), runtime "
+            f"`{report['runtime']}`, reference for deltas and the gate: {report['reference']} TFLite.", "",
+            markdown_table(report), "", report["speed_note"], "",
+            f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
+    write_text_atomic(out_dir / "validation.md", "\n".join(text))
+    files.append(out_dir / "validation.md")
+    if report.get("confusion_matrices"):
+        files.append(_plot_confusions(report, spec_names, out_dir / "confusion_float_vs_qat.png"))
+    files.append(_plot_tradeoff(report, out_dir / "accuracy_vs_size_latency.png"))
+    return files
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure, path: Path) -> Path:
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=100)
+    plt.close(figure)
+    write_bytes_atomic(path, buffer.getvalue())
+    return path
+
+
+def _plot_confusions(report: dict, class_names: list[str], path: Path) -> Path:
+    plt = _pyplot()
+    shown = [n for n in (report["reference"], "int8_qat") if n in report["confusion_matrices"]]
+    figure, axes = plt.subplots(1, len(shown), figsize=(6 * len(shown), 5.2), squeeze=False)
+    for axis, name in zip(axes[0], shown):
+        matrix = np.asarray(report["confusion_matrices"][name], dtype=float)
+        normalized = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        axis.imshow(normalized, cmap="Blues", vmin=0, vmax=1)
+        axis.set_xticks(range(len(class_names)), class_names, rotation=90, fontsize=7)
+        axis.set_yticks(range(len(class_names)), class_names, fontsize=7)
+        accuracy = report["models"][name].get("age_exact_accuracy", float("nan"))
+        axis.set_title(f"{name}: age exact {accuracy:.1%}")
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("true")
+    return _save(figure, path)
+
+
+def _plot_tradeoff(report: dict, path: Path) -> Path:
+    plt = _pyplot()
+    models = {n: m for n, m in report["models"].items() if m.get("size_bytes")}
+    metric = "age_exact_accuracy" if any("age_exact_accuracy" in m for m in models.values()) else "gender_accuracy"
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for name, m in models.items():
+        for axis, x in ((axes[0], m["size_bytes"] / 1024), (axes[1], m["latency_1_thread"]["median_ms"])):
+            axis.scatter(x, m.get(metric, np.nan), s=60)
+            axis.annotate(name, (x, m.get(metric, np.nan)), textcoords="offset points", xytext=(5, 5))
+    axes[0].set_xlabel("file size (KB)")
+    axes[1].set_xlabel("median latency, batch 1, 1 thread (ms)")
+    for axis in axes:
+        axis.set_ylabel(metric.replace("_", " "))
+    figure.suptitle(f"{report['family']}: accuracy vs size and latency ({report['faces']:,} faces)")
+    return _save(figure, path)

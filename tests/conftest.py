@@ -1,0 +1,103 @@
+"""Shared fixtures: the real datasets in ../shared/data and small trained runs.
+
+``EDGE_DATA_DIR`` overrides the data location (default ``../shared/data`` relative to the
+project root). Outside CI a test skips when the data is absent, saying so; under CI
+(``CI=true``) missing data FAILS.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_ROOT = Path(os.environ.get("EDGE_DATA_DIR") or PROJECT_ROOT.parent / "shared" / "data")
+
+# One decoded-image cache for the whole session (inherited by subprocesses), not the user's.
+os.environ.setdefault("EDGE_CACHE_DIR", tempfile.mkdtemp(prefix="edge-test-cache-"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+
+def _dataset(name: str) -> Path:
+    path = DATA_ROOT / name
+    if not path.is_dir():
+        message = f"real dataset {path} not found (set EDGE_DATA_DIR to the folder holding utkface/ and adience/)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " -- under CI missing data is an error")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def utkface_dir() -> Path:
+    return _dataset("utkface")
+
+
+@pytest.fixture(scope="session")
+def adience_dir() -> Path:
+    return _dataset("adience")
+
+
+def run_cli(*args: str):
+    """Invoke the edge CLI in-process (typer's CliRunner); returns the result."""
+    from typer.testing import CliRunner
+
+    from edge.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+# Small real training runs shared by the train/export/validate tests: (family, dataset, extra options).
+RUN_SETUPS = {
+    "mobile": ("utkface", ["--epochs", "2", "--max-images", "400"]),
+    "cnn": ("utkface", ["--epochs", "1", "--max-images", "300", "--width", "8", "--depth", "4"]),
+    "fcn2hot": ("adience", ["--epochs", "2", "--max-images", "400"]),
+    "tuple": ("adience", ["--epochs", "2", "--max-images", "400"]),
+}
+
+
+@pytest.fixture(scope="session")
+def runs_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def trained_run(runs_root):
+    """Factory: train (once per session) the small run of a family; returns its directory."""
+    cache: dict[str, Path] = {}
+
+    def get(family: str) -> Path:
+        if family not in cache:
+            dataset, extra = RUN_SETUPS[family]
+            out = runs_root / family
+            result = run_cli("train", "--data", _dataset(dataset), "--model", family, "--out", out, *extra)
+            assert result.exit_code == 0, result.output
+            cache[family] = out
+        return cache[family]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def exported_run(trained_run):
+    """Factory: export (once per session) a family's run with --int8; returns the export dir.
+
+    The agreement gates are lowered because 1-2 epoch test models have near-flat outputs whose
+    argmax int8 rounding can flip; the benchmark exports in BENCHMARKS.md run the real gates.
+    """
+    cache: dict[str, Path] = {}
+
+    def get(family: str) -> Path:
+        if family not in cache:
+            run = trained_run(family)
+            result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--min-gender-agreement", "0",
+                             "--min-age-agreement", "0")
+            assert result.exit_code == 0, result.output
+            cache[family] = run / "export"
+        return cache[family]
+
+    return get
