@@ -45,8 +45,9 @@ def _archive_length(data: bytes) -> int:
 def embed_spec(model_bytes: bytes, spec: Spec) -> bytes:
     """Return the model bytes with ``spec`` appended as ``edge_spec.json`` in a ZIP."""
     buffer = io.BytesIO()
+    entry = zipfile.ZipInfo(SPEC_ENTRY, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: same spec, same bytes
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        archive.writestr(SPEC_ENTRY, spec.to_json())
+        archive.writestr(entry, spec.to_json())
     return strip_appended_archive(model_bytes) + buffer.getvalue()
 
 

@@ -109,7 +109,10 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     from export.convert import convert, map_outputs, quantize_for_training
     from train.run_data import load_run_data
 
-    model = keras.models.load_model(run_dir / "model.keras", compile=False)
+    try:
+        model = keras.models.load_model(run_dir / "model.keras", compile=False)
+    except (ValueError, TypeError, OSError) as error:
+        raise EdgeError(f"cannot load {run_dir / 'model.keras'}: {' '.join(str(error).split())[:200]}") from None
     qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
     data = load_run_data(run_dir, spec)
     check_index = _pick(data.split.test if len(data.split.test) else data.split.val, CHECK_IMAGES, seed=1)
