@@ -5,8 +5,9 @@ Output kinds (see ``edge.spec.OutputSpec``):
 ``age_regression``   age in years directly (no classes unless the scheme has groups).
 ``gender_sigmoid``   P(female); female when >= 0.5.
 ``age_gender_2hot``  the first K values are an age softmax block, the last 2 a gender block.
-                     Decoding takes the argmax of each block. The result is "Undefined"
-                     (not a clean 2-hot: a UI should ask the user to retry) when the age
+                     Decoding takes the argmax of each block (``age_class``/``gender`` always
+                     hold it); ``undefined`` flags outputs that are not a clean 2-hot (a UI
+                     shows "Undefined" and asks the user to retry): the age
                      block's winning probability is below
                      ``spec.decoding["undefined_age_threshold"]`` (default 2/K, twice the
                      uniform level) or the gender block's is below
@@ -41,15 +42,15 @@ def two_hot_decoding(num_age_classes: int) -> dict:
 class Decoded:
     """Decoded predictions for N faces. Classes are -1 where undefined/not applicable."""
 
-    age_class: np.ndarray  # int (N,)
+    age_class: np.ndarray  # int (N,), -1 where the model has no age classes
     age_years: np.ndarray  # float (N,)
-    gender: np.ndarray  # int (N,), 0 male / 1 female / -1 undefined
+    gender: np.ndarray  # int (N,), 0 male / 1 female
     gender_prob: np.ndarray  # float (N,), P(female) (or the tuple's raw gender value)
     age_probs: np.ndarray | None = None  # (N, K) where the model gives a distribution
-    undefined: np.ndarray | None = None  # bool (N,), fcn2hot only
+    undefined: np.ndarray | None = None  # bool (N,), fcn2hot only: not a clean 2-hot
 
     def labels(self, spec: Spec, index: int) -> dict:
-        """Human-readable labels of face ``index``."""
+        """Human-readable labels of face ``index`` (``undefined``: show "Undefined", ask to retry)."""
         age_class = int(self.age_class[index])
         gender = int(self.gender[index])
         undefined = bool(self.undefined[index]) if self.undefined is not None else False
@@ -93,8 +94,6 @@ def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
             age_years = age_block @ centers / np.maximum(age_block.sum(axis=1), 1e-12)
             undefined = ((age_block.max(axis=1) < float(thresholds["undefined_age_threshold"]))
                          | (gender_block.max(axis=1) < float(thresholds["undefined_gender_threshold"])))
-            age_class = np.where(undefined, UNDEFINED, age_class)
-            gender = np.where(undefined, UNDEFINED, gender)
         elif out.kind == "age_gender_tuple":
             thresholds = np.asarray(spec.decoding.get("tuple_age_thresholds",
                                                       np.arange(len(centers) - 1) + 0.5))  # rounding fallback

@@ -1,12 +1,14 @@
 """Metric definitions used everywhere in the project (train, export checks, validate).
 
-- gender accuracy: over faces with a known gender; an undefined prediction counts as wrong.
+- gender accuracy: over faces with a known gender, of the predicted (argmax) class.
 - age exact / 1-off accuracy: over faces with a known age class; 1-off accepts the
-  neighbouring class. Undefined predictions count as wrong.
+  neighbouring class. A prediction of -1 (no class) counts as wrong.
 - age MAE (years): |predicted years - true years| over faces with known age; group models
   predict the expected value over group centers (``edge.decode``); Adience's true years are
   the midpoint of its labelled range.
-- undefined rate (fcn2hot): share of faces whose output is not a clean 2-hot.
+- undefined rate (fcn2hot): share of faces whose output is not a clean 2-hot; the
+  ``*_defined`` accuracies are computed over the other faces (what a UI that says
+  "Undefined" would show). The plain accuracies use the argmax, like every family.
 - agreement(a, b): share of faces on which two models predict the same class.
 """
 
@@ -40,6 +42,13 @@ def label_metrics(decoded: Decoded, age_class: np.ndarray, age_years: np.ndarray
         result["age_mae_years"] = float(np.mean(np.abs(decoded.age_years[known_years] - age_years[known_years])))
     if decoded.undefined is not None:
         result["undefined_rate"] = float(np.mean(decoded.undefined))
+        defined = ~decoded.undefined
+        if (defined & known_gender).any():
+            result["gender_accuracy_defined"] = float(np.mean(
+                decoded.gender[defined & known_gender] == gender[defined & known_gender]))
+        if num_classes and (defined & known_class).any():
+            result["age_exact_accuracy_defined"] = float(np.mean(
+                decoded.age_class[defined & known_class] == age_class[defined & known_class]))
     return result
 
 

@@ -52,8 +52,12 @@ def test_two_hot_undefined_rule():
     unsure_gender = [0, 0, 0.9, 0.1, 0, 0, 0, 0, 0.45, 0.55]
     decoded = decode_outputs(spec, {"age_gender": np.array([clean, flat_age, unsure_gender])})
     assert decoded.undefined.tolist() == [False, True, True]
-    assert decoded.age_class.tolist() == [2, -1, -1] and decoded.gender.tolist() == [1, -1, -1]
+    assert decoded.age_class.tolist() == [2, 0, 2] and decoded.gender.tolist() == [1, 1, 1]  # argmax kept
     assert decoded.labels(spec, 0)["age_group"] == "8-12" and decoded.labels(spec, 1)["undefined"]
+    metrics = label_metrics(decoded, np.array([2, 0, 3]), np.array([10.0, 1.0, 17.5]), np.array([1, 0, 1]), 8)
+    assert metrics["undefined_rate"] == pytest.approx(2 / 3)
+    assert metrics["gender_accuracy"] == pytest.approx(2 / 3) and metrics["gender_accuracy_defined"] == 1.0
+    assert metrics["age_exact_accuracy"] == pytest.approx(2 / 3) and metrics["age_exact_accuracy_defined"] == 1.0
 
 
 def test_tuple_thresholds_are_learned_from_class_medians():
@@ -82,8 +86,25 @@ def test_gate_boundaries():
 
 
 # --- the harness on real exports ----------------------------------------------------------------
-def test_validate_writes_reports_and_follows_the_gate(exported_run, adience_dir, tmp_path):
-    export = exported_run("fcn2hot")
+@pytest.fixture(scope="module")
+def learned_fcn2hot(adience_dir, tmp_path_factory):
+    """An fcn2hot that has learned something (seconds for this net), exported with --int8.
+
+    The session's 2-epoch runs are near-constant predictors: on them even a broken int8 model
+    scores like float, so the gate tests need a model with real signal.
+    """
+    run = tmp_path_factory.mktemp("learned") / "fcn2hot"
+    result = run_cli("train", "--data", adience_dir, "--model", "fcn2hot", "--epochs", "20", "--max-images", "1500",
+                     "--out", run)
+    assert result.exit_code == 0, result.output
+    result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--min-gender-agreement", "0",
+                     "--min-age-agreement", "0")
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_validate_writes_reports_and_follows_the_gate(learned_fcn2hot, adience_dir, tmp_path):
+    export = learned_fcn2hot / "export"
     report_dir = tmp_path / "report"
     result = run_cli("validate", export, "--data", adience_dir, "--threads", "2", "--report", report_dir)
     report = json.loads((report_dir / "validation.json").read_text())
@@ -110,7 +131,7 @@ def test_validate_writes_reports_and_follows_the_gate(exported_run, adience_dir,
     assert lenient.exit_code == 0 and "gate passed" in lenient.output
 
 
-def test_gate_fails_on_an_int8_model_calibrated_on_noise(exported_run, trained_run, adience_dir, tmp_path):
+def test_gate_fails_on_an_int8_model_calibrated_on_noise(learned_fcn2hot, adience_dir, tmp_path):
     from train.tf_setup import import_tf
 
     _, keras = import_tf()
@@ -118,9 +139,9 @@ def test_gate_fails_on_an_int8_model_calibrated_on_noise(exported_run, trained_r
     from export.convert import convert, map_outputs
     from edge.tflite_meta import embed_spec
 
-    run = trained_run("fcn2hot")
+    run = learned_fcn2hot
     broken = tmp_path / "broken_export"
-    shutil.copytree(exported_run("fcn2hot"), broken, ignore=shutil.ignore_patterns("validation"))
+    shutil.copytree(run / "export", broken, ignore=shutil.ignore_patterns("validation"))
     spec = Spec.load(run / "spec.json")
     model = keras.models.load_model(run / "model.keras", compile=False)
     noise = np.random.default_rng(0).uniform(0, 0.02, (64, *spec.input_shape)).astype(np.float32)
@@ -132,6 +153,8 @@ def test_gate_fails_on_an_int8_model_calibrated_on_noise(exported_run, trained_r
     result = run_cli("validate", broken, "--data", adience_dir, "--no-keras", "--report", tmp_path / "r")
     assert result.exit_code == 1, result.output
     assert "gate FAILED: QAT int8 gender accuracy is" in result.output
+    report = json.loads((tmp_path / "r" / "validation.json").read_text())
+    assert report["models"]["float32"]["gender_accuracy"] > 0.6  # the float model itself is fine
 
 
 def test_bare_tflite_and_all_split(exported_run, adience_dir, tmp_path):

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The exact commands behind BENCHMARKS.md. Usage: benchmarks/run.sh [OUT_DIR]   (default /work/bench)
+# Runs on CPU or GPU, whichever TensorFlow sees; every log records the device.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+EDGE=${EDGE:-.venv/bin/edge}
+DATA=${EDGE_DATA_DIR:-../shared/data}
+OUT=${1:-/work/bench}
+mkdir -p "$OUT"
+
+step() { local name=$1; shift; echo "=== $name: $*" >> "$OUT/commands.log"; /usr/bin/time -v "$@" > "$OUT/$name.log" 2>&1; echo "exit $?" >> "$OUT/$name.log"; }
+
+# UTKFace, fixed seed, 85/15 split (validation carved from the 85)
+[ -f "$OUT/mobile-utk/metrics.json" ] || step mobile-utk $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed 42 --test-frac 0.15 --out "$OUT/mobile-utk"
+step cnn-utk     $EDGE train --data $DATA/utkface --model cnn --width 16 --depth 4 --epochs 15 --seed 42 --test-frac 0.15 --out "$OUT/cnn-utk"
+step fcn2hot-utk $EDGE train --data $DATA/utkface --model fcn2hot --epochs 40 --seed 42 --test-frac 0.15 --out "$OUT/fcn2hot-utk"
+step tuple-utk   $EDGE train --data $DATA/utkface --model tuple --epochs 40 --seed 42 --test-frac 0.15 --out "$OUT/tuple-utk"
+
+# int8 export + validation of every UTKFace run (the float / PTQ / QAT table)
+for family in mobile cnn fcn2hot tuple; do
+  step export-$family-utk $EDGE export "$OUT/$family-utk" --int8 --qat-epochs 2
+  step validate-$family-utk $EDGE validate "$OUT/$family-utk/export" --data $DATA/utkface --threads 2
+done
+
+# Adience benchmark protocol: 5-fold by subject, the dataset's own folds
+step mobile-adience  $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 20 --seed 42 --out "$OUT/mobile-adience"
+step fcn2hot-adience $EDGE train --data $DATA/adience --model fcn2hot --folds 5 --epochs 40 --seed 42 --out "$OUT/fcn2hot-adience"
+step tuple-adience   $EDGE train --data $DATA/adience --model tuple --folds 5 --epochs 40 --seed 42 --out "$OUT/tuple-adience"
