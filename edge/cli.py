@@ -93,7 +93,7 @@ def data_inspect(
 @app.command()
 @handle_errors
 def train(
-    data: Annotated[Path, typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV.")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
     model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
     labels: Annotated[Optional[str], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
     img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
@@ -124,9 +124,13 @@ def train(
     from train.trainer import TrainConfig
     from train.trainer import train as run_training
 
+    if data is None and not resume:
+        raise EdgeError("--data is required (a dataset directory or CSV), unless you --resume a run")
+    if resume and out is None:
+        raise EdgeError("--resume needs --out: the run directory to continue")
     out = out or Path("runs") / f"{model}-{Path(data).stem or 'data'}"
     config = TrainConfig(
-        data=str(data), model=model, kind=kind, labels=labels, img_size=img_size, color=color, epochs=epochs,
+        data=str(data or ""), model=model, kind=kind, labels=labels, img_size=img_size, color=color, epochs=epochs,
         batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac, val_frac=val_frac,
         class_weight=class_weight, max_images=max_images, width=width, depth=depth, dropout=dropout,
         widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,

@@ -123,7 +123,10 @@ def test_validate_writes_reports_and_follows_the_gate(learned_fcn2hot, adience_d
     assert report["gate"]["passed"] == expected_pass
     markdown = (report_dir / "validation.md").read_text()
     assert "| metric | keras | float32 | int8_ptq | int8_qat | QAT - float32 |" in markdown
-    assert "SLOWER than float32" in markdown
+    ratio = report["int8_qat_over_float32_latency_1_thread"]
+    assert ratio == pytest.approx(qat["latency_1_thread"]["median_ms"]
+                                  / report["models"]["float32"]["latency_1_thread"]["median_ms"])
+    assert ("SLOWER than float32" if ratio > 1 else "faster than float32") in markdown
     for png in ("confusion_float_vs_qat.png", "accuracy_vs_size_latency.png"):
         assert (report_dir / png).stat().st_size > 5000
     lenient = run_cli("validate", export, "--data", adience_dir, "--max-drop-gender", "100", "--max-increase-mae",
