@@ -88,14 +88,11 @@ def inspect_dataset(
 
 def plot_age_by_gender(report: InspectReport, out_path: Path) -> Path:
     """Grouped bar chart of the age-group distribution by gender (shows the class imbalance)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
-    from edge.io import write_bytes_atomic
+    from edge.plotting import pyplot, save_png
 
+    plt = pyplot()
     names = list(report.age_gender_counts)
     positions = np.arange(len(names))
     figure, axis = plt.subplots(figsize=(max(6, len(names) * 0.55), 4))
@@ -107,11 +104,4 @@ def plot_age_by_gender(report: InspectReport, out_path: Path) -> Path:
     axis.set_ylabel("images")
     axis.set_title(f"{report.kind}: {report.usable:,} usable images by age group and gender")
     axis.legend()
-    figure.tight_layout()
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
-    write_bytes_atomic(out_path, buffer.getvalue())
-    return out_path
+    return save_png(figure, out_path, dpi=110)

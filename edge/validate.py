@@ -13,7 +13,6 @@ The release gate compares QAT int8 with the float32 TFLite model (the same runti
 
 from __future__ import annotations
 
-import io
 import json
 import statistics
 import time
@@ -27,8 +26,9 @@ from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs
 from edge.errors import CheckFailed, EdgeError
-from edge.io import write_bytes_atomic, write_json_atomic, write_text_atomic
+from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
+from edge.plotting import draw_confusion, pyplot, save_png
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
 from edge.spec import Spec
@@ -336,47 +336,19 @@ def write_reports(result: ValidationResult, out_dir: Path, spec_names: list[str]
     return files
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(figure, path: Path) -> Path:
-    plt = _pyplot()
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
-
-
 def _plot_confusions(report: dict, class_names: list[str], path: Path) -> Path:
-    plt = _pyplot()
     shown = [n for n in (report["reference"], "int8_qat") if n in report["confusion_matrices"]]
-    figure, axes = plt.subplots(1, len(shown), figsize=(6 * len(shown), 5.2), squeeze=False)
+    figure, axes = pyplot().subplots(1, len(shown), figsize=(6 * len(shown), 5.2), squeeze=False)
     for axis, name in zip(axes[0], shown):
-        matrix = np.asarray(report["confusion_matrices"][name], dtype=float)
-        normalized = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-        axis.imshow(normalized, cmap="Blues", vmin=0, vmax=1)
-        axis.set_xticks(range(len(class_names)), class_names, rotation=90, fontsize=7)
-        axis.set_yticks(range(len(class_names)), class_names, fontsize=7)
         accuracy = report["models"][name].get("age_exact_accuracy", float("nan"))
-        axis.set_title(f"{name}: age exact {accuracy:.1%}")
-        axis.set_xlabel("predicted")
-        axis.set_ylabel("true")
-    return _save(figure, path)
+        draw_confusion(axis, report["confusion_matrices"][name], class_names, f"{name}: age exact {accuracy:.1%}")
+    return save_png(figure, path)
 
 
 def _plot_tradeoff(report: dict, path: Path) -> Path:
-    plt = _pyplot()
     models = {n: m for n, m in report["models"].items() if m.get("size_bytes")}
     metric = "age_exact_accuracy" if any("age_exact_accuracy" in m for m in models.values()) else "gender_accuracy"
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    figure, axes = pyplot().subplots(1, 2, figsize=(11, 4))
     for name, m in models.items():
         for axis, x in ((axes[0], m["size_bytes"] / 1024), (axes[1], m["latency_1_thread"]["median_ms"])):
             axis.scatter(x, m.get(metric, np.nan), s=60)
@@ -386,4 +358,4 @@ def _plot_tradeoff(report: dict, path: Path) -> Path:
     for axis in axes:
         axis.set_ylabel(metric.replace("_", " "))
     figure.suptitle(f"{report['family']}: accuracy vs size and latency ({report['faces']:,} faces)")
-    return _save(figure, path)
+    return save_png(figure, path)

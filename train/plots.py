@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 
-from edge.io import write_bytes_atomic
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(figure, path: Path) -> Path:
-    plt = _pyplot()
-    buffer = io.BytesIO()
-    figure.tight_layout()
-    figure.savefig(buffer, format="png", dpi=100)
-    plt.close(figure)
-    write_bytes_atomic(path, buffer.getvalue())
-    return path
+from edge.plotting import draw_confusion, pyplot, save_png
 
 
 def plot_learning_curves(history: dict[str, list[float]], path: Path, title: str) -> Path:
     """Loss (train/val) and the validation metrics per epoch."""
-    plt = _pyplot()
+    plt = pyplot()
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
     metric_keys = [k for k in ("val_gender_accuracy", "val_age_exact_accuracy", "val_age_1off_accuracy") if k in history]
     figure, axes = plt.subplots(1, 3 if "val_age_mae_years" in history else 2, figsize=(13, 3.8))
@@ -52,31 +32,20 @@ def plot_learning_curves(history: dict[str, list[float]], path: Path, title: str
         axes[2].set_xlabel("epoch")
         axes[2].set_title("validation age MAE (years)")
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_png(figure, path)
 
 
-def plot_confusion(matrix: np.ndarray, class_names: list[str], path: Path, title: str, axis=None) -> Path | None:
-    """Row-normalized confusion matrix (rows = true age group)."""
-    plt = _pyplot()
-    own_figure = axis is None
-    if own_figure:
-        figure, axis = plt.subplots(figsize=(0.45 * len(class_names) + 3, 0.45 * len(class_names) + 2.5))
-    normalized = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-    image = axis.imshow(normalized, cmap="Blues", vmin=0, vmax=1)
-    axis.set_xticks(range(len(class_names)), class_names, rotation=90, fontsize=7)
-    axis.set_yticks(range(len(class_names)), class_names, fontsize=7)
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("true")
-    axis.set_title(title, fontsize=9)
-    if own_figure:
-        figure.colorbar(image, ax=axis, fraction=0.046)
-        return _save(figure, path)
-    return None
+def plot_confusion(matrix: np.ndarray, class_names: list[str], path: Path, title: str) -> Path:
+    """Row-normalized confusion matrix (rows = true age group) as a PNG."""
+    figure, axis = pyplot().subplots(figsize=(0.45 * len(class_names) + 3, 0.45 * len(class_names) + 2.5))
+    image = draw_confusion(axis, matrix, class_names, title)
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    return save_png(figure, path)
 
 
 def plot_fold_curves(histories: dict[str, dict], path: Path) -> Path:
     """Per-fold validation accuracy curves (the k-fold view of the source report)."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for name, history in histories.items():
         if "val_gender_accuracy" in history:
@@ -87,4 +56,4 @@ def plot_fold_curves(histories: dict[str, dict], path: Path) -> Path:
         axis.set_title(title)
         axis.set_xlabel("epoch")
         axis.legend(fontsize=7)
-    return _save(figure, path)
+    return save_png(figure, path)
