@@ -144,3 +144,14 @@ def test_mirrored_strategy_trains_on_two_logical_cpus(utkface_dir, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "MirroredStrategy over 2 replicas" in result.stdout
     _assert_complete_run(out, 1)
+
+
+def test_class_weight_balanced_and_mixed_precision_on_cpu(adience_dir, tmp_path):
+    result = run_cli("train", "--data", adience_dir, "--model", "tuple", "--epochs", "1", "--max-images", "300",
+                     "--class-weight", "balanced", "--mixed-precision", "--out", tmp_path / "weighted")
+    assert result.exit_code == 0, result.output
+    weights = dict(part.rsplit(" ", 1) for part in
+                   result.output.split("class weights (balanced): ")[1].splitlines()[0].split(", "))
+    # the rare old groups weigh more than the common young ones
+    assert float(weights["60+"]) > float(weights["8-12"])
+    assert "--mixed-precision ignored: no GPU visible" in result.output

@@ -1,0 +1,91 @@
+"""Print the BENCHMARKS.md tables from the artifacts `benchmarks/run.sh` wrote.
+
+Usage: .venv/bin/python benchmarks/summarize.py [OUT_DIR]   (default /work/bench)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/bench")
+FAMILIES = ("mobile", "cnn", "fcn2hot", "tuple")
+
+
+def load(path: Path):
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def pct(value) -> str:
+    return "" if value is None else f"{value * 100:.1f}"
+
+
+def wall_seconds(log: Path) -> str:
+    match = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log.read_text()) if log.is_file() else None
+    if not match:
+        return ""
+    hours, minutes, seconds = int(match.group(1) or 0), int(match.group(2)), float(match.group(3))
+    return f"{hours * 3600 + minutes * 60 + seconds:.0f}"
+
+
+def utkface_table() -> None:
+    print("| family | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | wall s | train img/s | input img/s | device |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for family in FAMILIES:
+        m = load(OUT / f"{family}-utk" / "metrics.json")
+        if not m:
+            continue
+        print(f"| {family} | {m['parameters']:,} | {pct(m.get('gender_accuracy'))} | {pct(m.get('age_exact_accuracy'))} | "
+              f"{pct(m.get('age_1off_accuracy'))} | {m.get('age_mae_years', float('nan')):.2f} | "
+              f"{pct(m.get('undefined_rate'))} | {m['epochs']} | {wall_seconds(OUT / f'{family}-utk.log')} | "
+              f"{m['train_images_per_s']:,.0f} | {m['input_pipeline_images_per_s']:,.0f} | {m['device']} |")
+
+
+def adience_table() -> None:
+    print("| family | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | wall s (5 folds) | device |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for family in FAMILIES:
+        m = load(OUT / f"{family}-adience" / "metrics.json")
+        if not m:
+            continue
+        s = m["mean_std"]
+        first = next(iter(m["folds"].values()))
+
+        def cell(key, scale=100.0, digits=1):
+            return f"{s[key]['mean'] * scale:.{digits}f} ± {s[key]['std'] * scale:.{digits}f}" if key in s else ""
+
+        print(f"| {family} | {first['parameters']:,} | {cell('gender_accuracy')} | {cell('age_exact_accuracy')} | "
+              f"{cell('age_1off_accuracy')} | {cell('age_mae_years', 1, 2)} | {cell('undefined_rate')} | "
+              f"{first['epochs']} | {wall_seconds(OUT / f'{family}-adience.log')} | {first['device']} |")
+
+
+def int8_table() -> None:
+    print("| family | params | float32 KB | PTQ KB | QAT KB | QAT/float32 size | gender % float → PTQ → QAT | "
+          "age exact % float → PTQ → QAT | MAE float → PTQ → QAT | QAT age agreement % | "
+          "1-thread ms float / PTQ / QAT | QAT/float latency |")
+    print("|---|---:|---:|---:|---:|---:|---|---|---|---:|---|---:|")
+    for family in FAMILIES:
+        v = load(OUT / f"{family}-utk" / "export" / "validation" / "validation.json")
+        if not v:
+            continue
+        models = v["models"]
+        f, p, q = models["float32"], models["int8_ptq"], models["int8_qat"]
+        lat = lambda m: m["latency_1_thread"]["median_ms"]  # noqa: E731
+        print(f"| {family} | {f['parameters']:,} | {f['size_bytes'] / 1024:,.1f} | {p['size_bytes'] / 1024:,.1f} | "
+              f"{q['size_bytes'] / 1024:,.1f} | {q['size_bytes'] / f['size_bytes']:.3f} | "
+              f"{pct(f.get('gender_accuracy'))} → {pct(p.get('gender_accuracy'))} → {pct(q.get('gender_accuracy'))} | "
+              f"{pct(f.get('age_exact_accuracy'))} → {pct(p.get('age_exact_accuracy'))} → {pct(q.get('age_exact_accuracy'))} | "
+              f"{f['age_mae_years']:.2f} → {p['age_mae_years']:.2f} → {q['age_mae_years']:.2f} | "
+              f"{pct(q.get('age_agreement_vs_float'))} | {lat(f):.3f} / {lat(p):.3f} / {lat(q):.3f} | "
+              f"{lat(q) / lat(f):.2f} |")
+
+
+if __name__ == "__main__":
+    print("## UTKFace\n")
+    utkface_table()
+    print("\n## Adience 5-fold\n")
+    adience_table()
+    print("\n## int8\n")
+    int8_table()
