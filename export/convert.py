@@ -104,3 +104,69 @@ def quantize_for_training(model):
             f"quantization-aware training cannot wrap this model: {message[:300]} -- rebuild it without that layer "
             "(do pixel scaling in the spec, not in a Rescaling/Lambda layer), annotate the layer with "
             "quantize_annotate_layer and a QuantizeConfig, or export without --int8") from None
+
+
+def freeze_batch_norm(model) -> None:
+    """Run BatchNormalization in inference mode during QAT fine-tuning (keeps the float
+    model's statistics instead of re-estimating them from fine-tuning batches)."""
+    from train.tf_setup import import_tf
+
+    _, keras = import_tf()
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+
+
+def calibrate_qat_ranges(qat_model, float_model, images: np.ndarray) -> int:
+    """Set every QAT activation range from the float model's real activations on ``images``.
+
+    tfmot starts activation ranges at [-6, 6] and moves them with an EMA of decay 0.999, so a
+    few hundred fine-tuning steps leave them mostly at their initial value: a 20-way head's
+    logits get clipped to +-6 and int8 stops agreeing with float. Ranges always include 0.
+    Returns the number of ranges set.
+    """
+    from train.tf_setup import import_tf
+
+    _, keras = import_tf()
+    wrappers = [layer for layer in qat_model.layers if hasattr(layer, "layer")]
+    sources = {}
+    for wrapper in wrappers:
+        original = float_model.get_layer(wrapper.layer.name)
+        sources[wrapper.layer.name] = original
+    probe_tensors = [float_model.input]
+    for original in sources.values():
+        probe_tensors += [original.input, original.output]
+    probe = keras.Model(float_model.input, probe_tensors)
+    values = probe.predict(images, batch_size=128, verbose=0)
+    activations = {"input": values[0]}
+    for index, name in enumerate(sources):
+        activations[name] = (values[1 + 2 * index], values[2 + 2 * index])
+
+    def assign(layer, prefix: str, tensor: np.ndarray) -> int:
+        count = 0
+        for variable in layer.variables:
+            short = variable.name.split("/")[-1].split(":")[0]
+            if short == f"{prefix}_min":
+                variable.assign(min(0.0, float(tensor.min())))
+                count += 1
+            elif short == f"{prefix}_max":
+                variable.assign(max(0.0, float(tensor.max())))
+                count += 1
+        return count
+
+    count = 0
+    for layer in qat_model.layers:
+        if type(layer).__name__ == "QuantizeLayer":
+            count += assign(layer, layer.name, activations["input"])
+    for wrapper in wrappers:
+        layer_input, layer_output = activations[wrapper.layer.name]
+        count += assign(wrapper, "output", layer_output)
+        count += assign(wrapper, "post_activation", layer_output)
+        original = sources[wrapper.layer.name]
+        has_pre_activation = any("pre_activation_min" in v.name for v in wrapper.variables)
+        if has_pre_activation and hasattr(original, "kernel"):  # logits before a Dense head's activation
+            logits = layer_input.reshape(len(layer_input), -1) @ original.kernel.numpy()
+            if getattr(original, "bias", None) is not None:
+                logits = logits + original.bias.numpy()
+            count += assign(wrapper, "pre_activation", logits)
+    return count

@@ -5,7 +5,9 @@
 2. float32 TFLite; output mapping verified against Keras (within 1e-4) on held-out images.
 3. ``--float16``: float16-weights model.
 4. ``--int8``: PTQ baseline (full integer, calibrated on real training images) and QAT
-   (quantize_model, fine-tune from the float weights at a lower learning rate, convert).
+   (quantize_model, then fine-tune from the float weights at a lower learning rate to
+   reproduce the float model's own outputs on the training split -- distillation, so int8
+   learns to behave like float rather than drifting toward the labels -- then convert).
 5. Checks: QAT int8 vs Keras float agreement (gender >= 99%, age group >= 97%); int8/float32
    size ratio (gated <= 0.3 for conv families of >= 300k parameters; tiny nets are reported).
 6. Golden vectors (16 real faces), labels.txt, spec JSONs, model card, export_report.json.
@@ -106,13 +108,15 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
 
     tf, keras = import_tf()
     import train.losses  # noqa: F401  (registers the custom losses for loading)
-    from export.convert import convert, map_outputs, quantize_for_training
+    from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training
     from train.run_data import load_run_data
 
     try:
         model = keras.models.load_model(run_dir / "model.keras", compile=False)
     except (ValueError, TypeError, OSError) as error:
         raise EdgeError(f"cannot load {run_dir / 'model.keras'}: {' '.join(str(error).split())[:200]}") from None
+    if options.int8:
+        freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
     qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
     data = load_run_data(run_dir, spec)
     check_index = _pick(data.split.test if len(data.split.test) else data.split.val, CHECK_IMAGES, seed=1)
@@ -153,9 +157,10 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
             started = time.perf_counter()
             write_model("model_int8_ptq", convert(model, "int8", calibration), None, started)
             started = time.perf_counter()
-            _quantization_aware_finetune(qat_model, config, spec, data, options.qat_epochs, log)
+            _quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log)
             write_model("model_int8_qat", convert(qat_model, "int8", calibration), None, started)
-            report["qat"] = {"epochs": options.qat_epochs, "learning_rate": _qat_learning_rate(config)}
+            report["qat"] = {"epochs": options.qat_epochs, "learning_rate": _qat_learning_rate(config),
+                             "targets": "float model outputs (distillation)"}
 
         report["checks"] = _run_checks(staging, specs, spec, keras_outputs, data, check_index, parameters, options, log)
         shipped = "model_int8_qat" if options.int8 else "model_float32"
@@ -215,20 +220,34 @@ def _qat_learning_rate(config: dict) -> float:
     return float(config["lr"]) * 0.05  # fine-tune gently from the trained float weights
 
 
-def _quantization_aware_finetune(qat_model, config: dict, spec: Spec, data, epochs: int, log: Log) -> None:
-    """Fine-tune the quantize_model-wrapped model a few epochs on the training split, gently."""
-    from train.losses import compile_model
-    from train.pipeline import make_dataset, model_targets
+def _quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, data, calibration: np.ndarray,
+                                 epochs: int, log: Log) -> None:
+    """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
 
-    compile_model(qat_model, config["model"], spec.label_scheme, _qat_learning_rate(config))
-    if epochs > 0:
-        y, weight = model_targets(config["model"], spec.label_scheme, data.targets.subset(data.split.train),
-                                  len(spec.age_class_names))
-        dataset = make_dataset(data.images[data.split.train], y, weight, spec, int(config["batch"]),
-                               training=bool(config.get("augment", True)), seed=int(config["seed"]))
-        for epoch in range(epochs):
-            started = time.perf_counter()
-            history = qat_model.fit(dataset, epochs=1, verbose=0)
+    Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
+    and slow EMA would otherwise clip the heads' logits). Targets are the float model's
+    outputs on the un-augmented training images; the learning rate is 1/20 of training's.
+    With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
+    """
+    from export.convert import calibrate_qat_ranges
+    from train.losses import compile_distillation
+    from train.pipeline import make_dataset
+
+    ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
+    log(f"QAT: {ranges} activation ranges set from {len(calibration)} real images")
+    compile_distillation(qat_model, config["model"], spec.label_scheme, _qat_learning_rate(config) if epochs else 0.0)
+    train_images = data.images[data.split.train]
+    images = train_images if epochs else train_images[: int(config["batch"])]  # 0 epochs: one batch
+    teacher_outputs = teacher.predict(to_model_input(images, spec), batch_size=256, verbose=0)
+    y = tuple(teacher_outputs) if isinstance(teacher_outputs, list) else teacher_outputs
+    weight = tuple(np.ones(len(images), np.float32) for _ in spec.outputs) if len(spec.outputs) > 1 \
+        else np.ones(len(images), np.float32)
+    dataset = make_dataset(images, y, weight, spec, int(config["batch"]), training=True,
+                           seed=int(config["seed"]), augment=False)
+    for epoch in range(max(epochs, 1)):
+        started = time.perf_counter()
+        history = qat_model.fit(dataset, epochs=1, verbose=0)
+        if epochs:
             log(f"QAT epoch {epoch + 1}/{epochs}: loss {history.history['loss'][-1]:.4f} "
                 f"({time.perf_counter() - started:.1f}s)")
 
@@ -242,6 +261,13 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, keras_outputs
     keras_decoded = decode_outputs(spec, keras_outputs)
     checks: dict = {"keras": label_metrics(keras_decoded, targets.age_class, targets.age_years, targets.gender,
                                            num_classes)}
+    near_ties = None
+    if keras_decoded.age_probs is not None:
+        # faces whose float top-2 age probabilities differ by less than one int8 output step
+        # (TFLite's int8 softmax/probability outputs use scale 1/256): a coin flip for ANY int8 model
+        top_two = np.sort(keras_decoded.age_probs, axis=1)[:, -2:]
+        near_ties = float(np.mean(top_two[:, 1] - top_two[:, 0] < 1.0 / 256))
+        checks["age_near_tie_share"] = near_ties
     failures = []
     for name, model_spec in specs.items():
         decoded = decode_outputs(model_spec, TFLiteModel(staging / f"{name}.tflite").run(inputs))
@@ -267,14 +293,17 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, keras_outputs
                                 f"< {options.min_gender_agreement:.0%}")
             if num_classes and checks[name]["age_agreement_vs_keras"] < options.min_age_agreement:
                 failures.append(f"QAT age-group agreement {checks[name]['age_agreement_vs_keras']:.1%} "
-                                f"< {options.min_age_agreement:.0%}")
+                                f"< {options.min_age_agreement:.0%}" + (
+                                    f" ({near_ties:.1%} of these faces are float near-ties within one int8 "
+                                    "output step; lower --min-age-agreement deliberately if that explains the gap)"
+                                    if near_ties else ""))
             if gated and ratio > SIZE_GATE_RATIO:
                 failures.append(f"int8/float32 size ratio {ratio:.2f} > {SIZE_GATE_RATIO}")
     checks["passed"] = not failures
     checks["failures"] = failures
     if failures:
         raise CheckFailed("export checks failed: " + "; ".join(failures)
-                          + " (nothing was written; train longer or raise --qat-epochs)")
+                          + " -- nothing was written")
     return checks
 
 

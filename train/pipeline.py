@@ -47,8 +47,14 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
     raise ValueError(family)
 
 
-def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int):
-    """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight)."""
+def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int,
+                 augment: bool | None = None):
+    """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight).
+
+    ``training`` shuffles every epoch; ``augment`` (default: same as ``training``) adds the
+    random flip/rotation/shift/brightness.
+    """
+    augment = training if augment is None else augment
     tf, _ = import_tf()
     dataset = tf.data.Dataset.from_tensor_slices((images, y, sample_weight))
     if training:
@@ -60,7 +66,7 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
         return tf.cast(x, tf.float32) * scale + offset, target, weight
 
     dataset = dataset.map(scale_batch, num_parallel_calls=tf.data.AUTOTUNE)
-    if training:
+    if augment:
         low, high = offset, 255.0 * scale + offset
         dataset = dataset.map(lambda x, t, w: (augment_batch(x, low, high, seed), t, w),
                               num_parallel_calls=tf.data.AUTOTUNE)
