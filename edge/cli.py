@@ -119,6 +119,7 @@ def train(
     mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = False,
     strategy: Annotated[str, typer.Option(help="default, or mirrored (tf.distribute.MirroredStrategy over all local GPUs).")] = "default",
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
+    init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
     """Train a model family; writes model, spec, history, plots and test metrics to the run directory."""
     from train.trainer import TrainConfig
@@ -134,7 +135,7 @@ def train(
         batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac, val_frac=val_frac,
         class_weight=class_weight, max_images=max_images, width=width, depth=depth, dropout=dropout,
         widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
-        strategy=strategy, cpu_devices=cpu_devices,
+        strategy=strategy, cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
     )
     run_training(config, out, resume=resume, log=_log)
     typer.echo(f"run directory: {out}")

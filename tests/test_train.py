@@ -155,3 +155,14 @@ def test_class_weight_balanced_and_mixed_precision_on_cpu(adience_dir, tmp_path)
     # the rare old groups weigh more than the common young ones
     assert float(weights["60+"]) > float(weights["8-12"])
     assert "--mixed-precision ignored: no GPU visible" in result.output
+
+
+def test_init_from_another_run_copies_matching_layers(trained_run, adience_dir, tmp_path):
+    source = trained_run("mobile")  # trained on UTKFace with 20 age groups
+    result = run_cli("train", "--data", adience_dir, "--model", "mobile", "--epochs", "1", "--max-images", "200",
+                     "--init-from", source, "--out", tmp_path / "transfer")
+    assert result.exit_code == 0, result.output
+    assert "kept fresh: age" in result.output and "initialised" in result.output
+    result = run_cli("train", "--data", adience_dir, "--model", "tuple", "--epochs", "1", "--max-images", "200",
+                     "--init-from", source, "--out", tmp_path / "mismatch")
+    assert result.exit_code == 2 and "no layer matches" in result.output

@@ -76,6 +76,7 @@ class TrainConfig:
     mixed_precision: bool = False
     strategy: str = "default"
     cpu_devices: int | None = None
+    init_from: str | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -204,6 +205,34 @@ def _configure_devices(tf, keras, config: TrainConfig, log: Log):
     return strategy
 
 
+def _initialize_from(model, source_run: Path, keras, log: Log) -> None:
+    """Copy weights from another run's model into every layer with the same name and shapes.
+
+    Transfer learning: e.g. a UTKFace-trained mobile initialises an Adience model; the age
+    head (20 vs 8 classes) does not match and keeps its fresh initialisation.
+    """
+    source_path = source_run / "model.keras"
+    if not source_path.is_file():
+        raise EdgeError(f"--init-from {source_run}: no model.keras there (point it at a finished run directory)")
+    source = keras.models.load_model(source_path, compile=False)
+    source_layers = {layer.name: layer for layer in source.layers}
+    copied, skipped = [], []
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if not weights:
+            continue
+        other = source_layers.get(layer.name)
+        other_weights = other.get_weights() if other is not None else None
+        if other_weights is not None and [w.shape for w in other_weights] == [w.shape for w in weights]:
+            layer.set_weights(other_weights)
+            copied.append(layer.name)
+        else:
+            skipped.append(layer.name)
+    if not copied:
+        raise EdgeError(f"--init-from {source_run}: no layer matches by name and shape (same --model family?)")
+    log(f"initialised {len(copied)} layers from {source_path}" + (f"; kept fresh: {', '.join(skipped)}" if skipped else ""))
+
+
 def _class_weights(targets: Targets, train_index: np.ndarray, config: TrainConfig) -> dict[int, float] | None:
     if config.class_weight != "balanced" or config.labels == "age":
         return None
@@ -273,6 +302,8 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
             if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
                 raise EdgeError(f"{run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
             model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths)
+            if config.init_from:
+                _initialize_from(model, Path(config.init_from), keras, log)
             losses.compile_model(model, config.model, spec.label_scheme, config.lr)
     parameters = int(model.count_params())
     log(f"{config.model}: {parameters:,} parameters; input pipeline alone: {input_rate:,.0f} images/s")
