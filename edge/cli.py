@@ -144,7 +144,7 @@ def train(
 @app.command("export")
 @handle_errors
 def export_command(
-    run_dir: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (or one fold of a --folds run).")],
+    run_dir: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (a --folds run exports every fold into OUT/folds/).")],
     int8: Annotated[bool, typer.Option("--int8", help="Also write full-integer int8 models: QAT (quantization-aware fine-tuned) and a PTQ baseline.")] = False,
     qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs from the float weights.")] = 2,
     calibration: Annotated[int, typer.Option(help="Real training images used to calibrate int8 ranges (warns below 300).")] = 300,

@@ -172,3 +172,13 @@ def test_reexport_is_idempotent(trained_run, tmp_path):
 def test_calibration_below_batch_size_is_refused(trained_run):
     result = run_cli("export", trained_run("tuple"), "--int8", "--calibration", "10")
     assert result.exit_code == 2 and "below the batch size" in result.output
+
+
+def test_android_assets_receive_the_shipped_model_and_its_contract(trained_run, tmp_path):
+    assets = tmp_path / "app" / "src" / "main" / "assets"
+    result = run_cli("export", trained_run("tuple"), "--out", tmp_path / "e", "--android-assets", assets)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in assets.iterdir()) == ["golden.json", "labels.txt", "model.tflite", "spec.json"]
+    assert (assets / "model.tflite").read_bytes() == (tmp_path / "e" / "model_float32.tflite").read_bytes()
+    assert read_spec_bytes((assets / "model.tflite").read_bytes()) == Spec.from_json((assets / "spec.json").read_text())
+    assert (assets / "labels.txt").read_text().splitlines()[1] == "0-2"
