@@ -6,7 +6,6 @@ Usage: .venv/bin/python benchmarks/summarize.py [OUT_DIR]   (default /work/bench
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -22,16 +21,8 @@ def pct(value) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
 
-def wall_seconds(log: Path) -> str:
-    match = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log.read_text()) if log.is_file() else None
-    if not match:
-        return ""
-    hours, minutes, seconds = int(match.group(1) or 0), int(match.group(2)), float(match.group(3))
-    return f"{hours * 3600 + minutes * 60 + seconds:.0f}"
-
-
 def utkface_table() -> None:
-    print("| family | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | wall s | train img/s | input img/s | device |")
+    print("| family | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | train s | train img/s | input img/s | device |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for family in FAMILIES:
         m = load(OUT / f"{family}-utk" / "metrics.json")
@@ -39,15 +30,15 @@ def utkface_table() -> None:
             continue
         print(f"| {family} | {m['parameters']:,} | {pct(m.get('gender_accuracy'))} | {pct(m.get('age_exact_accuracy'))} | "
               f"{pct(m.get('age_1off_accuracy'))} | {m.get('age_mae_years', float('nan')):.2f} | "
-              f"{pct(m.get('undefined_rate'))} | {m['epochs']} | {wall_seconds(OUT / f'{family}-utk.log')} | "
+              f"{pct(m.get('undefined_rate'))} | {m['epochs']} | {m['train_seconds_this_process']:.0f} | "
               f"{m['train_images_per_s']:,.0f} | {m['input_pipeline_images_per_s']:,.0f} | {m['device']} |")
 
 
 def adience_table() -> None:
-    print("| family | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | wall s (5 folds) | device |")
+    print("| run | params | gender % | age exact % | age 1-off % | MAE (y) | undefined % | epochs | train s (5 folds) | device |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for family in FAMILIES:
-        m = load(OUT / f"{family}-adience" / "metrics.json")
+    for name in (*(f"{f}-adience" for f in FAMILIES), "mobile-adience-transfer"):
+        m = load(OUT / name / "metrics.json")
         if not m:
             continue
         s = m["mean_std"]
@@ -56,9 +47,10 @@ def adience_table() -> None:
         def cell(key, scale=100.0, digits=1):
             return f"{s[key]['mean'] * scale:.{digits}f} ± {s[key]['std'] * scale:.{digits}f}" if key in s else ""
 
-        print(f"| {family} | {first['parameters']:,} | {cell('gender_accuracy')} | {cell('age_exact_accuracy')} | "
+        seconds = sum(f["train_seconds_this_process"] for f in m["folds"].values())
+        print(f"| {name} | {first['parameters']:,} | {cell('gender_accuracy')} | {cell('age_exact_accuracy')} | "
               f"{cell('age_1off_accuracy')} | {cell('age_mae_years', 1, 2)} | {cell('undefined_rate')} | "
-              f"{first['epochs']} | {wall_seconds(OUT / f'{family}-adience.log')} | {first['device']} |")
+              f"{first['epochs']} | {seconds:.0f} | {first['device']} |")
 
 
 def int8_table() -> None:
