@@ -36,5 +36,5 @@ step tuple-adience   $EDGE train --data $DATA/adience --model tuple --folds 5 --
 # Transfer: the UTKFace-trained mobile initialises every fold (its 20-group age head starts fresh)
 step mobile-adience-transfer $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 20 --lr 0.001 --seed 42 --init-from "$OUT/mobile-utk" --out "$OUT/mobile-adience-transfer"
 # Adience int8, the benchmark's form: every fold exported, each validated on its own test fold, mean +- std
-step export-mobile-adience-transfer $EDGE export "$OUT/mobile-adience-transfer" --int8 --qat-epochs 2 --min-age-agreement 0.90
+step export-mobile-adience-transfer $EDGE export "$OUT/mobile-adience-transfer" --int8 --qat-epochs 2 --min-age-agreement 0.90 --min-gender-agreement 0.97
 step validate-mobile-adience-transfer $EDGE validate "$OUT/mobile-adience-transfer/export" --data $DATA/adience --threads 2

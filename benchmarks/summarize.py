@@ -74,6 +74,24 @@ def int8_table() -> None:
               f"{lat(q) / lat(f):.2f} |")
 
 
+def adience_int8_table() -> None:
+    v = load(OUT / "mobile-adience-transfer" / "export" / "validation" / "validation.json")
+    if not v:
+        return
+    print("| model | gender % | age exact % | age 1-off % | MAE (y) | gender agreement % | age agreement % | 1-thread ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, s in v["mean_std"].items():
+        def cell(key, scale=100.0, digits=1):
+            return f"{s[key]['mean'] * scale:.{digits}f} ± {s[key]['std'] * scale:.{digits}f}" if key in s else ""
+
+        latency = [fold["models"][name]["latency_1_thread"]["median_ms"] for fold in v["folds"].values()
+                   if "latency_1_thread" in fold["models"][name]]
+        print(f"| {name} | {cell('gender_accuracy')} | {cell('age_exact_accuracy')} | {cell('age_1off_accuracy')} | "
+              f"{cell('age_mae_years', 1, 2)} | {cell('gender_agreement_vs_float')} | {cell('age_agreement_vs_float')} | "
+              f"{sum(latency) / len(latency):.3f} |" if latency else "")
+    print(f"\nGate on every fold: {'PASS' if v['gate']['passed'] else 'FAIL'} ({v['gate']['reason']})")
+
+
 if __name__ == "__main__":
     print("## UTKFace\n")
     utkface_table()
@@ -81,3 +99,5 @@ if __name__ == "__main__":
     adience_table()
     print("\n## int8\n")
     int8_table()
+    print("\n## Adience int8 (folds)\n")
+    adience_int8_table()

@@ -235,10 +235,15 @@ def pipeline(
         _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
         data = make_smoke_dataset(out / "smoke_data")
     run_dir = out / "run"
-    if (run_dir / "config.json").is_file():
+    marker = out / ".edge-pipeline"
+    if run_dir.exists():
+        if not marker.is_file():
+            raise EdgeError(f"{run_dir} exists and was not made by `edge pipeline`: pick another --out")
         import shutil
 
-        shutil.rmtree(run_dir)  # the pipeline always starts fresh; use `edge train --resume` to continue a run
+        shutil.rmtree(run_dir)  # replace only the pipeline's own previous run (make demo is re-runnable)
+    out.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by edge pipeline: its run/ is replaced on the next pipeline run\n")
     _log("[bold]1/3 train[/bold]")
     run_training(TrainConfig(data=str(data), model=model, epochs=epochs, max_images=max_images), run_dir, log=_log)
     _log("[bold]2/3 export --int8[/bold]")

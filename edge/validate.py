@@ -25,13 +25,14 @@ import numpy as np
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs
-from edge.errors import CheckFailed, EdgeError
+from edge.errors import EdgeError
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
 from edge.plotting import draw_confusion, pyplot, save_png
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
 from edge.spec import Spec
+from edge.tflite_meta import read_spec
 from edge.targets import targets_for
 
 MODEL_FILES = (("float32", "model_float32.tflite"), ("float16", "model_float16.tflite"),
@@ -160,8 +161,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     """Evaluate every exported model on the same faces; apply the release gate."""
     target = Path(target)
     models = find_models(target)
-    first = TFLiteModel(next(iter(models.values())))
-    spec = first.spec
+    spec = read_spec(next(iter(models.values())))
     records = select_records(target, options)
     images = load_images(records, spec)
     records = images.records

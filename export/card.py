@@ -24,7 +24,7 @@ def write_model_card(path: Path, report: dict, config: dict, spec: Spec) -> None
         f"- Data: `{config['data']}` ({config['kind']}), seed {config['seed']}, {config['epochs']} epochs",
         f"- Input: {spec.image_size}x{spec.image_size} {spec.color}, pixels x {spec.pixel_scale:.6g} + {spec.pixel_offset:g}, "
         f"{spec.interpolation} resize, face crop {'on' if spec.face_crop.enabled else 'off'}",
-        f"- Outputs: " + ", ".join(f"`{o.name}` ({o.kind}, {o.width})" for o in spec.outputs),
+        "- Outputs: " + ", ".join(f"`{o.name}` ({o.kind}, {o.width})" for o in spec.outputs),
         f"- Gender encoding: 0 = male, 1 = female; age classes: {', '.join(spec.age_class_names) or 'regression (years)'}",
         f"- Parameters: {report['parameters']:,}",
         f"- Created: {report['created']}",

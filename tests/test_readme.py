@@ -72,3 +72,11 @@ def test_demo_pipeline_runs_end_to_end_on_the_smoke_dataset(tmp_path):
     report = json.loads((tmp_path / "run" / "export" / "validation" / "validation.json").read_text())
     assert {"float32", "int8_ptq", "int8_qat"} <= set(report["models"])
     assert (tmp_path / "smoke_data" / "manifest.csv").is_file()
+
+
+def test_pipeline_never_deletes_a_run_it_did_not_make(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.json").write_text("{}")
+    result = run_cli("pipeline", "--out", tmp_path, "--epochs", "1")
+    assert result.exit_code == 2 and "was not made by `edge pipeline`" in result.output
+    assert (tmp_path / "run" / "config.json").read_text() == "{}"

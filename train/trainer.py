@@ -16,8 +16,6 @@ follows the same schedule.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
@@ -33,8 +31,7 @@ from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge.errors import EdgeError
-from edge.io import write_json_atomic, write_text_atomic
-from edge.labels import get_scheme
+from edge.io import write_json_atomic
 from edge.metrics import confusion, label_metrics, mean_std
 from edge.spec import Spec
 from edge.splits import Split, holdout_split, kfold_splits
@@ -266,6 +263,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
 
     tf, keras = import_tf()
     import train.losses as losses
+    from train.callbacks import EpochEnd, ProgressBar
     from train.pipeline import make_dataset, measure_input_throughput, model_targets
 
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -311,12 +309,12 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
-        _EpochEnd(run_dir, spec, images[split.val], targets.subset(split.val), state, config.epochs, log,
-                  interrupted, len(split.train)),
+        EpochEnd(run_dir, spec, images[split.val], targets.subset(split.val), state, config.epochs, log,
+                 interrupted, len(split.train)),
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), profile_batch=0, write_graph=False),
     ]
     if progress:
-        callbacks.insert(0, _ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
+        callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
 
     def on_sigint(*_):
         interrupted["flag"] = True
@@ -382,114 +380,3 @@ def _main_thread() -> bool:
     import threading
 
     return threading.current_thread() is threading.main_thread()
-
-
-class _EpochEnd:
-    """Evaluate on val with the project's metrics, checkpoint atomically, write history."""
-
-    def __new__(cls, *args, **kwargs):
-        from train.tf_setup import import_tf
-
-        _, keras = import_tf()
-
-        class EpochEnd(keras.callbacks.Callback):
-            def __init__(self, run_dir, spec, val_images, val_targets, state, epochs, log, interrupted, train_size):
-                super().__init__()
-                self.train_size = train_size
-                self.run_dir, self.spec, self.val_images, self.val_targets = run_dir, spec, val_images, val_targets
-                self.state, self.epochs, self.log, self.interrupted = state, epochs, log, interrupted
-                self.started = 0.0
-                self.seen = 0
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.started = time.perf_counter()
-
-            def on_train_batch_end(self, batch, logs=None):
-                if self.interrupted["flag"]:
-                    self.model.stop_training = True
-
-            def on_epoch_end(self, epoch, logs=None):
-                if self.interrupted["flag"]:
-                    return  # an interrupted epoch is incomplete: keep the previous checkpoint
-                seconds = time.perf_counter() - self.started
-                logs = dict(logs or {})
-                logs.pop("lr", None)
-                logs["lr"] = float(self.model.optimizer.learning_rate.numpy())
-                if len(self.val_images):
-                    decoded = decode_outputs(self.spec, predict_outputs(self.model, self.val_images, self.spec))
-                    val = label_metrics(decoded, self.val_targets.age_class, self.val_targets.age_years,
-                                        self.val_targets.gender, len(self.spec.age_class_names))
-                    logs.update({f"val_{k}": v for k, v in val.items() if isinstance(v, float)})
-                logs["epoch_seconds"] = seconds
-                history = self.state["history"]
-                for key, value in logs.items():
-                    history.setdefault(key, []).append(float(value))
-                self._checkpoint(epoch + 1)
-                self._write_history()
-                self.log(f"epoch {epoch + 1}/{self.epochs}  " + "  ".join(
-                    f"{k} {logs[k]:.4f}" for k in ("loss", "val_loss", "val_gender_accuracy", "val_age_exact_accuracy",
-                                                    "val_age_mae_years") if k in logs) + f"  {seconds:.1f}s")
-
-            def _checkpoint(self, epoch: int) -> None:
-                directory = self.run_dir / "checkpoint"
-                directory.mkdir(exist_ok=True)
-                name = f"epoch_{epoch:03d}.keras"
-                self.model.save(directory / f".{name}.tmp.keras")
-                os.replace(directory / f".{name}.tmp.keras", directory / name)
-                epoch_seconds = self.state["history"].get("epoch_seconds", [])
-                self.state.update({"epoch": epoch, "checkpoint": name,
-                                   "optimizer_step": int(self.model.optimizer.iterations.numpy()),
-                                   "images_per_s": self.train_size * len(epoch_seconds) / max(sum(epoch_seconds), 1e-9)})
-                write_json_atomic(directory / "state.json", self.state)
-                for old in directory.glob("epoch_*.keras"):
-                    if old.name != name:
-                        old.unlink(missing_ok=True)
-
-            def _write_history(self) -> None:
-                history = self.state["history"]
-                write_json_atomic(self.run_dir / "history.json", history)
-                keys = sorted(history)
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerow(["epoch", *keys])
-                for row in range(len(history[keys[0]])):
-                    writer.writerow([row + 1, *(history[k][row] if row < len(history[k]) else "" for k in keys)])
-                write_text_atomic(self.run_dir / "history.csv", buffer.getvalue())
-
-        return EpochEnd(*args, **kwargs)
-
-
-class _ProgressBar:
-    """A rich progress bar over the batches of each epoch."""
-
-    def __new__(cls, steps: int, epochs: int):
-        from train.tf_setup import import_tf
-
-        _, keras = import_tf()
-        from edge.console import console
-
-        class ProgressBar(keras.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.progress = None
-
-            def on_epoch_begin(self, epoch, logs=None):
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-                self.progress = Progress(TextColumn(f"epoch {epoch + 1}/{epochs}"), BarColumn(), MofNCompleteColumn(),
-                                         TextColumn("loss {task.fields[loss]:.4f}"), TimeRemainingColumn(),
-                                         console=console, transient=True, disable=not console.is_terminal)
-                self.progress.start()
-                self.task = self.progress.add_task("train", total=steps, loss=float("nan"))
-
-            def on_train_batch_end(self, batch, logs=None):
-                self.progress.update(self.task, completed=batch + 1, loss=float((logs or {}).get("loss", float("nan"))))
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.progress.stop()
-
-            def on_train_end(self, logs=None):
-                if self.progress:
-                    self.progress.stop()
-
-        return ProgressBar()
