@@ -190,8 +190,7 @@ def validate(
     with progress_bar("running models") as update:
         result = (validate_folds if folds_mode else validate_export)(export_dir, options, update, _log)
     out = report or (export_dir / "validation" if export_dir.is_dir() else export_dir.parent / "validation")
-    class_names = [] if folds_mode else _class_names(export_dir)
-    files = write_reports(result, out, class_names)
+    files = write_reports(result, out)
     if not folds_mode:
         _log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
         _log(markdown_table(result.report))
@@ -205,13 +204,6 @@ def validate(
         err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     _log(f"gate passed: {result.gate_reason}")
-
-
-def _class_names(export_dir: Path) -> list[str]:
-    from edge.validate import find_models
-    from edge.tflite_meta import read_spec
-
-    return list(read_spec(next(iter(find_models(export_dir).values()))).age_class_names)
 
 
 @app.command()
@@ -254,7 +246,7 @@ def pipeline(
     from edge.validate import ValidateOptions, markdown_table, validate_export, write_reports
 
     result = validate_export(export.out_dir, ValidateOptions(data=data, split="test"), log=_log)
-    files = write_reports(result, export.out_dir / "validation", _class_names(export.out_dir))
+    files = write_reports(result, export.out_dir / "validation")
     _log(markdown_table(result.report))
     if smoke:
         _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")

@@ -93,6 +93,11 @@ class Dataset:
         return sorted({r.fold for r in self.records if r.fold})
 
 
+def default_label_scheme(kind: str) -> str:
+    """The age scheme a dataset is labelled in: adience8 for Adience, utk20 otherwise."""
+    return "adience8" if kind == "adience" else "utk20"
+
+
 def normalize_path(path: str | os.PathLike) -> Path:
     """Absolute path with ``..`` collapsed (symlinks kept): the one spelling of a dataset path."""
     return Path(os.path.abspath(path))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable
 
 from edge.cache import load_images
-from edge.datasets import Dataset, SkipLog, load_dataset
+from edge.datasets import SkipLog, default_label_scheme, load_dataset
 from edge.labels import GENDER_NAMES, get_scheme
 from edge.spec import Spec
 from edge.targets import age_class_of
@@ -38,10 +38,6 @@ class InspectReport:
         }
 
 
-def default_scheme_for(dataset: Dataset) -> str:
-    return "adience8" if dataset.kind == "adience" else "utk20"
-
-
 def inspect_dataset(
     path: Path,
     kind: str | None = None,
@@ -51,9 +47,9 @@ def inspect_dataset(
 ) -> InspectReport:
     """List and decode a dataset; count labels per age group and gender; draw the chart."""
     dataset = load_dataset(path, kind)
-    scheme_name = label_scheme or default_scheme_for(dataset)
+    scheme_name = label_scheme or default_label_scheme(dataset.kind)
     if scheme_name == "age":
-        scheme_name = default_scheme_for(dataset)  # inspect groups ages for counting
+        scheme_name = default_label_scheme(dataset.kind)  # inspect groups ages for counting
     scheme = get_scheme(scheme_name)
     images = load_images(dataset.records, Spec.create(scheme_name), progress=progress)
     skipped = SkipLog()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -102,11 +103,16 @@ class TFLiteModel:
             return (raw.astype(np.float32) - zero_point) * scale
         return raw.astype(np.float32)
 
-    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """Float inputs (N, H, W, C) -> dequantized outputs {name: (N, width)} per the spec."""
+    def run(self, x: np.ndarray, on_face: Callable[[], None] | None = None) -> dict[str, np.ndarray]:
+        """Float inputs (N, H, W, C) -> dequantized outputs {name: (N, width)} per the spec.
+
+        ``on_face`` is called after each face (progress bars).
+        """
         results: dict[str, list[np.ndarray]] = {out.name: [] for out in self.spec.outputs}
         for face in x:
             raw = self.run_raw(face)
             for out in self.spec.outputs:
                 results[out.name].append(self.dequantize(out.tflite_index, raw[out.tflite_index])[0])
+            if on_face:
+                on_face()
         return {name: np.stack(values) for name, values in results.items()}

@@ -132,12 +132,10 @@ def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec) -> dict | None:
 
         _, keras = import_tf()
         import train.losses  # noqa: F401
+        from train.trainer import keras_outputs
     except ImportError:
         return None
-    model = keras.models.load_model(model_path, compile=False)
-    outputs = model.predict(x, batch_size=128, verbose=0)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return {out.name: np.asarray(v).reshape(len(x), -1) for out, v in zip(spec.outputs, outputs)}
+    return keras_outputs(keras.models.load_model(model_path, compile=False), x, spec)
 
 
 def measure_latency(path: Path, x: np.ndarray, threads: int) -> dict:
@@ -184,20 +182,18 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
         raw_by_model["keras"] = keras
         results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
     total = len(models) * len(x)
-    done = 0
+    done = [0]
+
+    def tick() -> None:
+        done[0] += 1
+        if progress and done[0] % 50 == 0:
+            progress(done[0], total)
+
     runtime_name = None
     for name, path in models.items():
         model = TFLiteModel(path, num_threads=options.threads)
         runtime_name = model.runtime_name
-        outputs: dict[str, list] = {out.name: [] for out in model.spec.outputs}
-        for face in x:
-            raw = model.run_raw(face)
-            for out in model.spec.outputs:
-                outputs[out.name].append(model.dequantize(out.tflite_index, raw[out.tflite_index])[0])
-            done += 1
-            if progress and done % 50 == 0:
-                progress(done, total)
-        raw_by_model[name] = {k: np.stack(v) for k, v in outputs.items()}
+        raw_by_model[name] = model.run(x, on_face=tick)
         decoded_by_model[name] = decode_outputs(model.spec, raw_by_model[name])
         results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
                          "parameters": parameters, "latency_1_thread": measure_latency(path, x, 1),
@@ -223,7 +219,8 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     speed = speed_note(ratio)
     report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
               "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": spec.label_scheme,
-              "family": spec.family, "threads": options.threads, "models": results, "speed_note": speed,
+              "family": spec.family, "age_class_names": list(spec.age_class_names), "threads": options.threads,
+              "models": results, "speed_note": speed,
               "int8_qat_over_float32_latency_1_thread": ratio,
               "gate": {"passed": gate_passed, "reason": reason, "max_drop_gender_pp": options.max_drop_gender,
                        "max_increase_mae_years": options.max_increase_mae}}
@@ -307,7 +304,7 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-def write_reports(result: ValidationResult, out_dir: Path, spec_names: list[str]) -> list[Path]:
+def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     """JSON, Markdown and PNG charts of a validation into ``out_dir``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -331,7 +328,7 @@ def write_reports(result: ValidationResult, out_dir: Path, spec_names: list[str]
     write_text_atomic(out_dir / "validation.md", "\n".join(text))
     files.append(out_dir / "validation.md")
     if report.get("confusion_matrices"):
-        files.append(_plot_confusions(report, spec_names, out_dir / "confusion_float_vs_qat.png"))
+        files.append(_plot_confusions(report, report["age_class_names"], out_dir / "confusion_float_vs_qat.png"))
     files.append(_plot_tradeoff(report, out_dir / "accuracy_vs_size_latency.png"))
     return files
 

@@ -110,6 +110,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     import train.losses  # noqa: F401  (registers the custom losses for loading)
     from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training
     from train.run_data import load_run_data
+    from train.trainer import keras_outputs as keras_model_outputs
 
     try:
         model = keras.models.load_model(run_dir / "model.keras", compile=False)
@@ -121,7 +122,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     data = load_run_data(run_dir, spec)
     check_index = _pick(data.split.test if len(data.split.test) else data.split.val, CHECK_IMAGES, seed=1)
     check_inputs = to_model_input(data.images[check_index], spec)
-    keras_outputs = _keras_outputs(model, check_inputs, spec)
+    keras_outputs = keras_model_outputs(model, check_inputs, spec)
     parameters = int(model.count_params())
 
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=_ensure_parent(out_dir)))
@@ -208,12 +209,6 @@ def _pick(index: np.ndarray, count: int, seed: int) -> np.ndarray:
     if len(index) <= count:
         return np.asarray(index)
     return np.sort(np.random.default_rng(seed).choice(index, count, replace=False))
-
-
-def _keras_outputs(model, inputs: np.ndarray, spec: Spec) -> dict[str, np.ndarray]:
-    outputs = model.predict(inputs, batch_size=64, verbose=0)
-    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-    return {out.name: np.asarray(value) for out, value in zip(spec.outputs, outputs)}
 
 
 def _qat_learning_rate(config: dict) -> float:

@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 
 from edge.cache import load_images
-from edge.datasets import FaceRecord, load_dataset, normalize_path
+from edge.datasets import FaceRecord, default_label_scheme, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge.errors import EdgeError
 from edge.io import write_json_atomic
@@ -86,7 +86,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     defaults = family_defaults(config.model)
     values = asdict(config)
     values["kind"] = dataset_kind
-    values["labels"] = config.labels or ("adience8" if dataset_kind == "adience" else "utk20")
+    values["labels"] = config.labels or default_label_scheme(dataset_kind)
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     values["img_size"] = config.img_size or defaults.image_size
@@ -246,14 +246,19 @@ def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
     return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
 
 
-def predict_outputs(model, images_uint8: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
-    """Run a Keras model on uint8 images; outputs keyed by the spec's output names."""
-    from edge.preprocess import to_model_input
-
-    outputs = model.predict(to_model_input(images_uint8, spec), batch_size=batch, verbose=0)
+def keras_outputs(model, inputs: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
+    """Run a Keras model on float model inputs; outputs keyed by the spec's output names."""
+    outputs = model.predict(inputs, batch_size=batch, verbose=0)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return {out.name: np.asarray(value) for out, value in zip(spec.outputs, outputs)}
+
+
+def predict_outputs(model, images_uint8: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
+    """Run a Keras model on uint8 images (scaled per the spec); outputs keyed by output name."""
+    from edge.preprocess import to_model_input
+
+    return keras_outputs(model, to_model_input(images_uint8, spec), spec, batch)
 
 
 def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets,
