@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: install demo test
+.PHONY: install demo test test-deps
 
 $(BIN)/edge: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,5 +16,8 @@ install: $(BIN)/edge
 demo: install
 	$(BIN)/edge pipeline --out runs/demo
 
-test: install
+test-deps:
+	@for script in .ci/deps/*.sh; do [ -e "$$script" ] && bash "$$script" || exit 1; done
+
+test: install test-deps
 	$(BIN)/python -m pytest -q
