@@ -12,7 +12,6 @@ images are reduced to 8 bits, grayscale files are expanded, all by ``cv2.IMREAD_
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 
@@ -65,44 +64,20 @@ def decode_image(path: str | os.PathLike) -> np.ndarray:
     return image
 
 
-_DETECTORS: dict[str, object] = {}
-
-
-def _face_detector(name: str):
-    cv2 = _cv2()
-    if name not in _DETECTORS:
-        cascade_path = Path(cv2.data.haarcascades) / name
-        if not cascade_path.is_file():
-            from edge.errors import EdgeError
-
-            raise EdgeError(
-                f"Haar cascade {name} not found in {cascade_path.parent}: "
-                "install opencv-python-headless<5 (5.x no longer ships the cascades)"
-            )
-        _DETECTORS[name] = cv2.CascadeClassifier(str(cascade_path))
-    return _DETECTORS[name]
-
-
 def crop_face(image_bgr: np.ndarray, face_crop: FaceCropSpec) -> np.ndarray:
-    """Crop the largest detected frontal face with the spec's margin.
+    """Crop the largest detected face with the spec's square crop rule (docs/FACE_DETECTION.md).
 
+    The detector and rule are ``edge.detect``'s, the same as predict, the phone and the browser.
     Raises ImageError("no face detected") only when ``on_miss`` is ``skip``.
     """
-    cv2 = _cv2()
-    gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
-    faces = _face_detector(face_crop.detector).detectMultiScale(
-        gray, scaleFactor=1.1, minNeighbors=5, minSize=(face_crop.min_face_px, face_crop.min_face_px)
-    )
-    if len(faces) == 0:
+    from edge.detect import crop, detect_faces
+
+    faces = detect_faces(image_bgr, color="bgr", detector=face_crop.detector, min_face_px=face_crop.min_face_px)
+    if not faces:
         if face_crop.on_miss == "skip":
             raise ImageError("no face detected")
         return image_bgr
-    x, y, w, h = max(faces, key=lambda box: box[2] * box[3])
-    pad_x, pad_y = int(w * face_crop.margin), int(h * face_crop.margin)
-    height, width = image_bgr.shape[:2]
-    x0, y0 = max(0, x - pad_x), max(0, y - pad_y)
-    x1, y1 = min(width, x + w + pad_x), min(height, y + h + pad_y)
-    return image_bgr[y0:y1, x0:x1]
+    return crop(image_bgr, faces[0], face_crop.margin)  # faces come largest first
 
 
 def _interpolation_flag(name: str) -> int:

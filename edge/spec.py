@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from edge.detect import DEFAULT_DETECTOR
 from edge.errors import EdgeError
 from edge.labels import GENDER_NAMES, get_scheme
 
@@ -26,12 +27,13 @@ INTERPOLATIONS = ("area", "linear", "nearest")
 class FaceCropSpec:
     """Face detection and crop. Off for pre-aligned datasets (UTKFace chips, Adience aligned).
 
-    ``margin`` enlarges the detected box by this fraction of its size on every side.
+    ``detector`` names an ``edge.detect`` detector; the crop is the square of side
+    ``max(w, h) * (1 + 2 * margin)`` on the detected box's centre (docs/FACE_DETECTION.md).
     When no face is found, ``on_miss`` = ``full_image`` uses the whole frame, ``skip`` drops it.
     """
 
     enabled: bool = False
-    detector: str = "haarcascade_frontalface_default.xml"
+    detector: str = DEFAULT_DETECTOR
     margin: float = 0.2
     min_face_px: int = 30
     on_miss: str = "full_image"
