@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Look at datasets before training on them.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+cache_app = typer.Typer(help="The decoded-image cache ($EDGE_CACHE_DIR, capped by $EDGE_CACHE_MAX_SIZE).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
 
 
 def handle_errors(command):
@@ -254,6 +256,37 @@ def pipeline(
     _log(f"release gate: {'passed' if result.gate_passed else 'FAILED'} ({result.gate_reason})")
 
 
+@cache_app.command("info")
+@handle_errors
+def cache_info() -> None:
+    """Where the decoded-image cache is, its size against the cap, and its entries (most recently used first)."""
+    from datetime import datetime
+
+    from edge.cache import MAX_SIZE_ENV, scan_cache
+
+    info = scan_cache()
+    _log(f"cache directory: {info.directory}")
+    _log(f"size: {info.total_bytes / 2**20:,.1f} MB of {info.max_bytes / 2**20:,.0f} MB cap "
+         f"(${MAX_SIZE_ENV}); {len(info.entries)} entries")
+    for entry in info.entries:
+        images = f"{entry.images:,} images" if entry.images is not None else "incomplete entry"
+        used = datetime.fromtimestamp(entry.last_used).strftime("%Y-%m-%d %H:%M")
+        _log(f"  {entry.key}  {entry.size_bytes / 2**20:8,.1f} MB  {images}  last used {used}")
+    if info.stale_temp_files:
+        _log(f"{len(info.stale_temp_files)} temp files left by killed runs (removed by `edge cache clear`)")
+    if info.foreign_files:
+        _log(f"{info.foreign_files} other files in the directory were not written by edge and are never touched")
+
+
+@cache_app.command("clear")
+@handle_errors
+def cache_clear() -> None:
+    """Delete every cached image array edge wrote (the next run decodes again); other files stay."""
+    from edge.cache import cache_dir, clear_cache
+
+    entries, freed, kept = clear_cache()
+    _log(f"removed {entries} entries ({freed / 2**20:,.1f} MB) from {cache_dir()}"
+         + (f"; left {kept} files edge did not write" if kept else ""))
 def _log(message: str) -> None:
     from edge.console import console
 
