@@ -201,9 +201,10 @@ def cache_key(records: Sequence[FaceRecord], spec: Spec) -> str:
     for record in records:
         try:
             stat = os.stat(record.path)
-            digest.update(f"{record.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            # os.fsencode: a file name that is not valid UTF-8 hashes by its real bytes
+            digest.update(os.fsencode(record.path) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
         except OSError:
-            digest.update(f"{record.path}\0missing\n".encode())
+            digest.update(os.fsencode(record.path) + b"\0missing\n")
     return digest.hexdigest()[:32]
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from edge.errors import EdgeError
+from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -37,8 +39,13 @@ def handle_errors(command):
         try:
             return command(*args, **kwargs)
         except EdgeError as error:
-            err_console.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {printable(error.message)}", highlight=False, soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        except OSError as error:  # read-only, full, missing or mistyped locations: one line, exit 2
+            from edge.io import os_error_message
+
+            err_console.print(f"[red]error:[/red] {printable(os_error_message(error))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(130) from None
@@ -92,14 +99,49 @@ def data_inspect(
     console.print(f"chart: {report.chart_path}")
 
 
+class Family(str, Enum):
+    mobile = "mobile"
+    cnn = "cnn"
+    fcn2hot = "fcn2hot"
+    tuple = "tuple"
+
+
+class LabelScheme(str, Enum):
+    utk20 = "utk20"
+    adience8 = "adience8"
+    age = "age"
+
+
+class Color(str, Enum):
+    gray = "gray"
+    rgb = "rgb"
+
+
+class ClassWeight(str, Enum):
+    none = "none"
+    balanced = "balanced"
+
+
+class Strategy(str, Enum):
+    default = "default"
+    mirrored = "mirrored"
+    multiworker = "multiworker"
+
+
+def _value(option):
+    """An Enum option's plain value (library configs hold strings)."""
+    return option.value if isinstance(option, Enum) else option
+
+
 @app.command()
 @handle_errors
 def train(
+    ctx: typer.Context,
     data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
-    model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
-    labels: Annotated[Optional[str], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
+    model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family.mobile,
+    labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
     img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
-    color: Annotated[Optional[str], typer.Option(help="gray or rgb (family default: mobile rgb, others gray).")] = None,
+    color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = 20,
     batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
@@ -110,7 +152,7 @@ def train(
     kind: KindOption = None,
     test_frac: Annotated[float, typer.Option(help="Held-out test fraction (ignored with --folds).")] = 0.15,
     val_frac: Annotated[float, typer.Option(help="Validation fraction of the training part.")] = 0.1,
-    class_weight: Annotated[str, typer.Option(help="none or balanced (weights the long-tailed age groups).")] = "none",
+    class_weight: Annotated[ClassWeight, typer.Option(help="balanced weights the long-tailed age groups.")] = ClassWeight.none,
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images (quick runs).")] = None,
     width: Annotated[Optional[int], typer.Option(help="cnn/mobile: base number of filters.")] = None,
     depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
@@ -119,27 +161,39 @@ def train(
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect and crop faces (Haar cascade) for unaligned photos.")] = False,
     augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split.")] = True,
     mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = False,
-    strategy: Annotated[str, typer.Option(help="default, or mirrored (tf.distribute.MirroredStrategy over all local GPUs).")] = "default",
+    strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy.default,
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
-    """Train a model family; writes model, spec, history, plots and test metrics to the run directory."""
-    from train.trainer import TrainConfig
+    """Train a model family; writes model, spec, history, plots and test metrics to the run directory.
+
+    --out must be a new or empty directory, or an edge run (with --resume). Every option's range is checked before anything slow starts.
+    """
+    from train.trainer import TrainConfig, check_options
     from train.trainer import train as run_training
 
     if data is None and not resume:
         raise EdgeError("--data is required (a dataset directory or CSV), unless you --resume a run")
     if resume and out is None:
         raise EdgeError("--resume needs --out: the run directory to continue")
-    out = out or Path("runs") / f"{model}-{Path(data).stem or 'data'}"
+    out = out or Path("runs") / f"{_value(model)}-{Path(data).stem or 'data'}"
     config = TrainConfig(
-        data=str(data or ""), model=model, kind=kind, labels=labels, img_size=img_size, color=color, epochs=epochs,
-        batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac, val_frac=val_frac,
-        class_weight=class_weight, max_images=max_images, width=width, depth=depth, dropout=dropout,
-        widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
-        strategy=strategy, cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
+        data=str(data or ""), model=_value(model), kind=kind, labels=_value(labels), img_size=img_size,
+        color=_value(color), epochs=epochs, batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac,
+        val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
+        dropout=dropout, widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
+        strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
     )
-    run_training(config, out, resume=resume, log=_log)
+    check_options(config)
+    given = {}  # options typed on the command line: --resume reports the ones it ignores
+    if resume:
+        from click.core import ParameterSource
+
+        given = {name: _value(value) for name, value in ctx.params.items()
+                 if name not in ("out", "resume") and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+        if "data" in given and given["data"] is not None:
+            given["data"] = str(given["data"])
+    run_training(config, out, resume=resume, log=_log, overrides=given)
     typer.echo(f"run directory: {out}")
 
 
@@ -153,13 +207,25 @@ def export_command(
     float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = False,
     out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
     android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json into this Android assets folder.")] = None,
-    min_gender_agreement: Annotated[float, typer.Option(help="Gate: QAT int8 vs Keras gender agreement.")] = 0.99,
-    min_age_agreement: Annotated[float, typer.Option(help="Gate: QAT int8 vs Keras age-group agreement.")] = 0.97,
+    max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = DEFAULT_MAX_GENDER_DROP,
+    max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = DEFAULT_MAX_MAE_INCREASE,
+    min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = 0.0,
+    min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = 0.0,
 ) -> None:
-    """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded."""
+    """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
+
+    Release gate (exit 1, nothing written when it fails): on up to 1000 held-out faces the shipped model (QAT int8 with --int8) may lose at most --max-gender-drop points of gender accuracy and gain at most --max-mae-increase years of MAE against the float model. Agreement with float is reported only on decisive faces (float top-2 margin above one int8 output step), with the near-tie share beside it.
+
+    --out must be new or an earlier export: edge replaces only its own directories.
+    """
     from export.exporter import ExportOptions, export_run
 
+    if qat_epochs < 0:
+        raise EdgeError(f"--qat-epochs {qat_epochs}: must be 0 or more")
+    if calibration < 1:
+        raise EdgeError(f"--calibration {calibration}: must be at least 1 (300 or more recommended)")
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
+                            max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
                             android_assets=android_assets)
     result = export_run(run_dir, out, options, log=_log)
@@ -183,23 +249,41 @@ def validate(
     keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
+    from edge import layout
     from edge.console import progress_bar
-    from edge.validate import ValidateOptions, markdown_table, validate_export, validate_folds, write_reports
+    from edge.io import check_output_dir, os_error_message
+    from edge.validate import (ValidateOptions, default_report_dir, folds_markdown, markdown_table, validate_export,
+                               validate_folds, write_reports)
 
+    if threads < 1:
+        raise EdgeError(f"--threads {threads}: must be at least 1")
+    if max_images is not None and max_images < 1:
+        raise EdgeError(f"--max-images {max_images}: must be at least 1")
     options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_drop_gender=max_drop_gender,
                               max_increase_mae=max_increase_mae, max_images=max_images, keras=keras)
-    folds_mode = export_dir.is_dir() and (export_dir / "folds").is_dir() and not (export_dir / "model_float32.tflite").exists()
+    layout.recover_export(export_dir, _log)
+    folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
+        and not (export_dir / "model_float32.tflite").exists()
+    out = report or default_report_dir(export_dir)
+    check_output_dir(out, "report directory")  # before the slow part, not after it
     with progress_bar("running models") as update:
         result = (validate_folds if folds_mode else validate_export)(export_dir, options, update, _log)
-    out = report or (export_dir / "validation" if export_dir.is_dir() else export_dir.parent / "validation")
-    files = write_reports(result, out)
+    # results first: a report that cannot be written must not hide what was measured
     if not folds_mode:
         _log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
         _log(markdown_table(result.report))
         _log("\n" + result.report["speed_note"])
     else:
-        _log((out / "validation.md").read_text())
-    _log("report: " + ", ".join(str(f) for f in files))
+        _log(folds_markdown(result))
+    try:
+        files = write_reports(result, out)
+        _log("report: " + ", ".join(str(f) for f in files))
+    except OSError as error:
+        from edge.console import err_console
+
+        err_console.print(f"[red]error:[/red] reports not written: {printable(os_error_message(error))}",
+                          highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
     if not result.gate_passed:
         from edge.console import err_console
 
@@ -254,6 +338,8 @@ def pipeline(
         _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
     _log(f"run: {run_dir}  export: {export.out_dir}  report: {files[1]}")
     _log(f"release gate: {'passed' if result.gate_passed else 'FAILED'} ({result.gate_reason})")
+    if not result.gate_passed:
+        raise typer.Exit(1)
 
 
 @cache_app.command("info")
@@ -287,10 +373,17 @@ def cache_clear() -> None:
     entries, freed, kept = clear_cache()
     _log(f"removed {entries} entries ({freed / 2**20:,.1f} MB) from {cache_dir()}"
          + (f"; left {kept} files edge did not write" if kept else ""))
+
+
+def printable(text: str) -> str:
+    """Text safe for any terminal: file names that are not valid UTF-8 show as U+FFFD, not a crash."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _log(message: str) -> None:
     from edge.console import console
 
-    console.print(message, highlight=False, soft_wrap=True)
+    console.print(printable(message), highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -23,10 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from edge.errors import EdgeError
-from edge.labels import parse_adience_age, parse_gender
+from edge.labels import MAX_AGE_YEARS, parse_adience_age, parse_gender, plausible_age
 
 KINDS = ("utkface", "adience", "csv")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+AGE_OUT_OF_RANGE = f"age outside 0..{MAX_AGE_YEARS} years"
+# accepted CSV header names per field (case-insensitive); the first one is the documented name
+CSV_COLUMNS = {"path": ("path", "file", "filename", "image", "image_path"), "age": ("age", "age_years", "years"),
+               "gender": ("gender", "sex")}
 _UTK_NAME = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg\.chip\.jpg$")
 
 
@@ -182,6 +186,9 @@ def load_utkface(root: Path) -> Dataset:
             else:
                 skipped.add("not an image file", file.name)
             continue
+        if not plausible_age(float(match.group(1))):
+            skipped.add(AGE_OUT_OF_RANGE, file.name)
+            continue
         records.append(FaceRecord(path=str(file), age_years=float(match.group(1)), gender=int(match.group(2))))
     return Dataset("utkface", root, records, skipped, pre_aligned=True)
 
@@ -232,42 +239,77 @@ def load_adience(root: Path) -> Dataset:
     return Dataset("adience", root, records, skipped, pre_aligned=True)
 
 
+def _csv_columns(csv_path: Path, fieldnames) -> dict[str, str]:
+    """Map our fields to the manifest's header names; EdgeError naming what is missing."""
+    header = {(name or "").strip().lower(): name for name in fieldnames or ()}
+    found = {}
+    for field_name, aliases in CSV_COLUMNS.items():
+        match = next((header[a] for a in aliases if a in header), None)
+        if match is not None:
+            found[field_name] = match
+    if "path" not in found:
+        raise EdgeError(f"{csv_path} has no image-path column: name it one of {', '.join(CSV_COLUMNS['path'])} "
+                        f"(header found: {', '.join(h for h in header if h) or 'none'})")
+    if "age" not in found and "gender" not in found:
+        raise EdgeError(f"{csv_path} has no label column: add an age column ({', '.join(CSV_COLUMNS['age'])}) "
+                        f"and/or a gender column ({', '.join(CSV_COLUMNS['gender'])})")
+    return found
+
+
+def _parse_csv_age(text: str) -> tuple[float | None, int | None, str | None]:
+    """(years, adience8 group, skip reason) for an age cell: years 0..120 or a range like (25, 32)."""
+    try:
+        years = float(text)
+    except ValueError:
+        group, years = parse_adience_age(text)
+        if group is None:
+            return None, None, "bad age value (want years 0..120 or a range like (25, 32))"
+        return years, group, None
+    if years != years or not plausible_age(years):  # NaN or outside 0..120
+        return None, None, AGE_OUT_OF_RANGE
+    return years, None, None
+
+
+def _content_hash(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def load_csv(csv_path: Path) -> Dataset:
-    """A ``path,age,gender`` manifest; paths are relative to the CSV. Bad rows are counted."""
+    """A manifest with an image-path column and age and/or gender columns (common names accepted).
+
+    Paths are relative to the CSV. Bad rows are counted. One image is one record: rows naming the
+    same file (by resolved path, or by identical bytes) are merged when their labels agree and
+    all dropped as "conflicting labels" when they do not, so no image can sit on both sides of a
+    split or be trained on with two labels.
+    """
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise EdgeError(f"CSV manifest not found: {csv_path}")
     skipped = SkipLog()
-    records = []
+    rows: dict[str, list[tuple[str, FaceRecord]]] = {}
     with open(csv_path, newline="", encoding="utf-8-sig", errors="replace") as stream:
         reader = csv.DictReader(stream)
-        columns = {c.strip().lower() for c in (reader.fieldnames or ())}
-        missing = {"path", "age", "gender"} - columns
-        if missing:
-            raise EdgeError(
-                f"{csv_path} lacks column(s) {', '.join(sorted(missing))}: the header must be path,age,gender"
-            )
+        columns = _csv_columns(csv_path, reader.fieldnames)
         for line_number, raw_row in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if k}
+            row = {field_name: (raw_row.get(name) or "").strip() for field_name, name in columns.items()}
+            extra = {(k or "").strip().lower(): (v or "").strip() for k, v in raw_row.items() if isinstance(v, str)}
             where = f"{csv_path.name}:{line_number}"
             if not row.get("path"):
                 skipped.add("row without a path", where)
                 continue
-            age_text, gender_text = row.get("age", ""), row.get("gender", "")
-            age_years, group = None, None
-            if age_text:
-                try:
-                    age_years = float(age_text)
-                    if not 0 <= age_years <= 130:
-                        raise ValueError
-                except ValueError:
-                    group, age_years = parse_adience_age(age_text)
-                    if group is None:
-                        skipped.add("bad age value (want years 0-130 or a range like (25, 32))", where)
-                        continue
+            age_years, group, reason = _parse_csv_age(row["age"]) if row.get("age") else (None, None, None)
+            if reason:
+                skipped.add(reason, where)
+                continue
+            gender_text = row.get("gender", "")
             gender = parse_gender(gender_text) if gender_text else None
             if gender_text and gender is None:
-                skipped.add("bad gender value (want 0/1/m/f/male/female)", where)
+                skipped.add("bad gender value (want 0/1, m/f or male/female)", where)
                 continue
             if age_years is None and gender is None:
                 skipped.add("no age and no gender label", where)
@@ -276,5 +318,17 @@ def load_csv(csv_path: Path) -> Dataset:
             if not image.is_file():
                 skipped.add("image not present", where)
                 continue
-            records.append(FaceRecord(str(image), age_years, gender, row.get("fold", ""), row.get("subject", ""), group))
+            record = FaceRecord(str(image), age_years, gender, extra.get("fold", ""), extra.get("subject", ""), group)
+            key = _content_hash(image) or str(image)
+            rows.setdefault(key, []).append((where, record))
+    records = []
+    for listed in rows.values():
+        labels = {(r.age_years, r.gender, r.adience_group) for _, r in listed}
+        if len(labels) > 1:
+            for where, _ in listed:
+                skipped.add("conflicting labels for one image (listed with different labels)", where)
+            continue
+        records.append(listed[0][1])
+        for where, _ in listed[1:]:
+            skipped.add("duplicate row (image already listed)", where)
     return Dataset("csv", csv_path, records, skipped, pre_aligned=True)

@@ -85,6 +85,14 @@ def adience_group_of_years(age: float) -> int:
 _RANGE = re.compile(r"^\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 
 
+MAX_AGE_YEARS = 120  # one rule for every loader: an age outside 0..120 is not a label
+
+
+def plausible_age(years: float) -> bool:
+    """Whether ``years`` is a usable age label (0..120 inclusive)."""
+    return 0 <= years <= MAX_AGE_YEARS
+
+
 def parse_adience_age(text: str) -> tuple[int | None, float | None]:
     """Parse an Adience age label into (adience8 group, age in years).
 
@@ -102,7 +110,7 @@ def parse_adience_age(text: str) -> tuple[int | None, float | None]:
             return group, ADIENCE8_CENTERS[group]
         midpoint = (low + high) / 2
         return adience_group_of_years(midpoint), midpoint
-    if text.isdigit():
+    if text.isdigit() and plausible_age(float(text)):
         years = float(text)
         return adience_group_of_years(years), years
     return None, None

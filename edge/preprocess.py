@@ -12,6 +12,9 @@ images are reduced to 8 bits, grayscale files are expanded, all by ``cv2.IMREAD_
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
+import threading
 
 import numpy as np
 
@@ -55,13 +58,68 @@ def decode_image(path: str | os.PathLike) -> np.ndarray:
     except OSError as error:
         raise ImageError(f"unreadable ({error.strerror})") from None
     raw = data.tobytes()
-    if raw.startswith(_JPEG_START) and _JPEG_END not in raw[-4096:]:
-        # OpenCV happily decodes a truncated JPEG with a grey bottom; that is not a face.
-        raise ImageError("truncated JPEG (no end-of-image marker)")
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if raw.startswith(_JPEG_START):
+        if not _jpeg_has_end(raw):
+            # OpenCV happily decodes a truncated JPEG with a grey bottom; that is not a face.
+            raise ImageError("truncated JPEG (no end-of-image marker after the image data)")
+        image, warnings = _imdecode_capturing_warnings(cv2, data)
+        if warnings:
+            # libjpeg "recovers" from corrupt data by painting grey: count it, never train on it
+            raise ImageError("corrupt JPEG data (decoder warning)")
+    else:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if image is None or image.size == 0:
         raise ImageError("not a decodable image")
     return image
+
+
+def _jpeg_has_end(raw: bytes) -> bool:
+    """Whether a JPEG's end-of-image marker follows its image data.
+
+    Walks the marker segments from the start (so the EOI of an EXIF thumbnail inside APP1 does not
+    count) to the first start-of-scan, then looks for EOI after it. Bytes after the EOI are fine:
+    phone cameras append maker data there.
+    """
+    position = 2
+    while position + 4 <= len(raw):
+        if raw[position] != 0xFF:
+            return False  # not a marker where one must be: damaged header
+        marker = raw[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xDA:  # start of scan: entropy-coded data follows
+            return raw.rfind(_JPEG_END) > position
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            position += 2
+            continue
+        position += 2 + int.from_bytes(raw[position + 2:position + 4], "big")
+    return False
+
+
+_WARNING_LOCK = threading.Lock()
+_LIBJPEG_WARNINGS = (b"Corrupt JPEG data", b"Premature end of JPEG", b"Invalid SOS", b"Bogus", b"Warning")
+
+
+def _imdecode_capturing_warnings(cv2, data: np.ndarray):
+    """``cv2.imdecode`` with libjpeg's warnings (written to fd 2, not raised) captured: (image, warned).
+
+    The file descriptor is process-wide, so decoders take turns here; resizing and colour
+    conversion still run in parallel. Only libjpeg's own warning lines count.
+    """
+    with _WARNING_LOCK:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        with tempfile.TemporaryFile() as capture:
+            os.dup2(capture.fileno(), 2)
+            try:
+                image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+            capture.seek(0)
+            text = capture.read()
+    return image, any(marker in text for marker in _LIBJPEG_WARNINGS)
 
 
 def crop_face(image_bgr: np.ndarray, face_crop: FaceCropSpec) -> np.ndarray:

@@ -40,7 +40,7 @@ def _interpreter_classes():
         pass
 
 
-def make_interpreter(model_bytes: bytes, num_threads: int = 1):
+def make_interpreter(model_bytes: bytes, num_threads: int = 1, where: str = "the model"):
     """Return ``(interpreter, runtime_name)`` from the first runtime that loads the model."""
     errors = []
     for name, interpreter_class in _interpreter_classes():
@@ -52,8 +52,11 @@ def make_interpreter(model_bytes: bytes, num_threads: int = 1):
             return interpreter, name
         except Exception as error:  # a runtime that imports but cannot run this model: try the next
             errors.append(f"{name}: {error}")
-    raise EdgeError("no TFLite runtime could load the model (pip install ai-edge-litert)"
-                    + (f": {'; '.join(errors)}" if errors else ""))
+    if not errors:
+        raise EdgeError("no TFLite runtime is installed: pip install ai-edge-litert")
+    first = " ".join(errors[0].split())[:160]
+    raise EdgeError(f"{where} is a truncated or corrupt TFLite file (the runtime cannot load it: {first}): "
+                    "re-export it with `edge export`")
 
 
 class TFLiteModel:
@@ -69,8 +72,14 @@ class TFLiteModel:
         if self.path is not None and not self.path.is_file():
             raise EdgeError(f"model not found: {self.path}")
         self.model_bytes = path_or_bytes if isinstance(path_or_bytes, bytes) else self.path.read_bytes()
-        self.spec = spec or read_spec_bytes(self.model_bytes)
-        self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, num_threads)
+        where = str(self.path) if self.path is not None else "the model"
+        try:
+            self.spec = spec or read_spec_bytes(self.model_bytes, where)
+        except EdgeError:
+            # a cut-off file loses its appended spec first: say "corrupt" when the runtime cannot load it either
+            make_interpreter(self.model_bytes, num_threads, where)
+            raise
+        self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, num_threads, where)
         self.input = self.interpreter.get_input_details()[0]
         self.output_details = self.interpreter.get_output_details()
 

@@ -17,6 +17,18 @@ from edge.errors import EdgeError
 from edge.spec import Spec
 
 SPEC_ENTRY = "edge_spec.json"
+TFLITE_IDENTIFIER = b"TFL3"  # the flatbuffer file identifier, bytes 4..8 of every .tflite
+
+
+def check_tflite_bytes(model_bytes: bytes, where: str) -> None:
+    """EdgeError naming the file when the bytes cannot be a TFLite model at all."""
+    if not model_bytes:
+        raise EdgeError(f"{where} is an empty file (0 bytes): re-export it with `edge export`")
+    if model_bytes[4:8] != TFLITE_IDENTIFIER:
+        kind = "a JPEG image" if model_bytes.startswith(b"\xff\xd8") else (
+            "a PNG image" if model_bytes.startswith(b"\x89PNG") else "some other file")
+        raise EdgeError(f"{where} is not a TFLite model (no TFL3 identifier; it looks like {kind}): "
+                        "point at a .tflite written by `edge export`")
 
 
 def strip_appended_archive(model_bytes: bytes) -> bytes:
@@ -51,13 +63,23 @@ def embed_spec(model_bytes: bytes, spec: Spec) -> bytes:
     return strip_appended_archive(model_bytes) + buffer.getvalue()
 
 
-def read_spec_bytes(model_bytes: bytes) -> Spec:
-    """Read the embedded spec from a model's bytes; EdgeError if it has none."""
+def read_spec_bytes(model_bytes: bytes, where: str = "this .tflite") -> Spec:
+    """Read the embedded spec from a model's bytes; EdgeError naming ``where`` if it has none."""
+    check_tflite_bytes(model_bytes, where)
     try:
         with zipfile.ZipFile(io.BytesIO(model_bytes)) as archive:
-            return Spec.from_json(archive.read(SPEC_ENTRY).decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError):
-        raise EdgeError("this .tflite has no embedded edge spec: export it with `edge export`") from None
+            text = archive.read(SPEC_ENTRY).decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, EOFError, zipfile.LargeZipFile):
+        raise EdgeError(f"{where} has no embedded edge spec (not exported by edge, or its end was cut off): "
+                        "re-export it with `edge export`") from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise EdgeError(f"{where}: its embedded spec is damaged ({type(error).__name__}): re-export it with `edge export`") from None
+    try:
+        return Spec.from_json(text)
+    except EdgeError as error:
+        raise EdgeError(f"{where}: {error.message}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise EdgeError(f"{where}: its embedded spec is damaged ({type(error).__name__}): re-export it with `edge export`") from None
 
 
 def read_spec(model_path: Path) -> Spec:
@@ -65,4 +87,4 @@ def read_spec(model_path: Path) -> Spec:
     path = Path(model_path)
     if not path.is_file():
         raise EdgeError(f"model not found: {path}")
-    return read_spec_bytes(path.read_bytes())
+    return read_spec_bytes(path.read_bytes(), str(path))

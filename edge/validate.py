@@ -22,10 +22,12 @@ from typing import Callable
 
 import numpy as np
 
+from edge import layout
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs
 from edge.errors import EdgeError
+from edge.gate import delta_failures
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
 from edge.plotting import draw_confusion, pyplot, save_png
@@ -35,8 +37,6 @@ from edge.spec import Spec
 from edge.tflite_meta import read_spec
 from edge.targets import targets_for
 
-MODEL_FILES = (("float32", "model_float32.tflite"), ("float16", "model_float16.tflite"),
-               ("int8_ptq", "model_int8_ptq.tflite"), ("int8_qat", "model_int8_qat.tflite"))
 LATENCY_RUNS = 200
 LATENCY_WARMUP = 20
 SPEED_NOTE = ("int8's latency win belongs to ARM phones and VNNI CPUs; on x86 CPUs with AVX2 only, LiteRT's int8 "
@@ -81,9 +81,10 @@ def find_models(target: Path) -> dict[str, Path]:
         if target.suffix != ".tflite":
             raise EdgeError(f"{target} is not a .tflite model or an export directory")
         return {target.stem: target}
+    layout.recover_export(target)  # an export a kill interrupted mid-swap is put back first
     if not target.is_dir():
         raise EdgeError(f"export not found: {target} (run `edge export RUN_DIR --int8` first)")
-    models = {name: target / file for name, file in MODEL_FILES if (target / file).is_file()}
+    models = {name: target / file for name, file in layout.MODEL_FILES if (target / file).is_file()}
     if not models:
         raise EdgeError(f"no model_*.tflite files in {target}: is it an `edge export` directory?")
     return models
@@ -119,23 +120,31 @@ def select_records(spec_source: Path, options: ValidateOptions) -> list[FaceReco
     return chosen
 
 
-def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec) -> dict | None:
-    """Keras float outputs when TensorFlow is importable and the source run is reachable."""
-    report_path = export_dir / "export_report.json"
+def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[str], None]) -> dict | None:
+    """Keras float outputs when TensorFlow is importable and the source run's model loads.
+
+    A missing TensorFlow, an unreachable run or a damaged ``model.keras`` only drops the Keras
+    column (with a warning): the exported files are what is being validated.
+    """
+    report_path = export_dir / layout.EXPORT_REPORT
     if not report_path.is_file():
         return None
-    model_path = Path(json.loads(report_path.read_text())["run_dir"]) / "model.keras"
+    try:
+        model_path = Path(json.loads(report_path.read_text())["run_dir"]) / layout.MODEL_KERAS
+    except (ValueError, KeyError, OSError):
+        return None
     if not model_path.is_file():
         return None
     try:
-        from train.tf_setup import import_tf
+        from edge.tf_bootstrap import keras_outputs, load_keras_model
 
-        _, keras = import_tf()
-        import train.losses  # noqa: F401
-        from train.trainer import keras_outputs
+        model = load_keras_model(model_path)
     except ImportError:
         return None
-    return keras_outputs(keras.models.load_model(model_path, compile=False), x, spec)
+    except EdgeError as error:
+        log(f"warning: no Keras column: {error.message}")
+        return None
+    return keras_outputs(model, x, spec)
 
 
 def measure_latency(path: Path, x: np.ndarray, threads: int) -> dict:
@@ -170,13 +179,13 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     num_classes = len(spec.age_class_names)
     export_dir = target if target.is_dir() else target.parent
     parameters = None
-    if (export_dir / "export_report.json").is_file():
-        parameters = json.loads((export_dir / "export_report.json").read_text()).get("parameters")
+    if (export_dir / layout.EXPORT_REPORT).is_file():
+        parameters = json.loads((export_dir / layout.EXPORT_REPORT).read_text()).get("parameters")
 
     results: dict[str, dict] = {}
     decoded_by_model = {}
     raw_by_model = {}
-    keras = _keras_outputs(export_dir, x, spec) if options.keras and target.is_dir() else None
+    keras = _keras_outputs(export_dir, x, spec, log) if options.keras and target.is_dir() else None
     if keras is not None:
         decoded_by_model["keras"] = decode_outputs(spec, keras)
         raw_by_model["keras"] = keras
@@ -233,16 +242,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
 def _gate(results: dict, reference: str, options: ValidateOptions) -> tuple[bool, str]:
     if "int8_qat" not in results or reference == "int8_qat":
         return True, "no QAT int8 model beside a float model: nothing to gate"
-    qat, ref = results["int8_qat"], results[reference]
-    reasons = []
-    if "gender_accuracy" in qat and "gender_accuracy" in ref:
-        drop = (ref["gender_accuracy"] - qat["gender_accuracy"]) * 100
-        if drop > options.max_drop_gender:
-            reasons.append(f"QAT int8 gender accuracy is {drop:.2f} pp below float (limit {options.max_drop_gender} pp)")
-    if "age_mae_years" in qat and "age_mae_years" in ref:
-        increase = qat["age_mae_years"] - ref["age_mae_years"]
-        if increase > options.max_increase_mae:
-            reasons.append(f"QAT int8 MAE is {increase:.2f} years above float (limit {options.max_increase_mae})")
+    reasons = delta_failures(results["int8_qat"], results[reference], options.max_drop_gender, options.max_increase_mae)
     if reasons:
         return False, "; ".join(reasons)
     return True, "QAT int8 within tolerance of float"
@@ -251,7 +251,7 @@ def _gate(results: dict, reference: str, options: ValidateOptions) -> tuple[bool
 def validate_folds(target: Path, options: ValidateOptions, progress: Progress | None = None,
                    log: Callable[[str], None] = print) -> ValidationResult:
     """Adience mode: validate each fold's export on its own test fold; mean +- std per model."""
-    fold_dirs = sorted(p for p in (Path(target) / "folds").iterdir() if p.is_dir())
+    fold_dirs = layout.visible_subdirs(Path(target) / layout.FOLDS_DIR)  # never edge's hidden staging folders
     per_fold = {}
     for fold_dir in fold_dirs:
         log(f"fold {fold_dir.name}")
@@ -304,6 +304,27 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+def folds_markdown(result: ValidationResult) -> str:
+    """The fold-mode summary (mean +- std per model, gate) as Markdown."""
+    lines = ["# Validation across folds (mean +- std)", ""]
+    for name, metrics in result.report["mean_std"].items():
+        lines.append(f"- **{name}**: " + ", ".join(
+            f"{k} {v['mean']:.4f} +- {v['std']:.4f}" for k, v in metrics.items() if k in {r[0] for r in _ROWS}))
+    lines += ["", f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
+    return "\n".join(lines)
+
+
+def default_report_dir(target: Path) -> Path:
+    """Where reports go: EXPORT/validation, or EXPORT/validation/<model> for a bare .tflite.
+
+    A one-model validation never overwrites the whole export's report.
+    """
+    target = Path(target)
+    if target.is_file():
+        return target.parent / layout.VALIDATION_DIR / target.stem
+    return target / layout.VALIDATION_DIR
+
+
 def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     """JSON, Markdown and PNG charts of a validation into ``out_dir``."""
     out_dir = Path(out_dir)
@@ -312,13 +333,7 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     files = [out_dir / "validation.json"]
     write_json_atomic(files[0], report)
     if report.get("mode") == "folds":
-        lines = ["# Validation across folds (mean +- std)", ""]
-        for name, metrics in report["mean_std"].items():
-            lines.append(f"- **{name}**: " + ", ".join(
-                f"{k} {v['mean']:.4f} +- {v['std']:.4f}" for k, v in metrics.items()
-                if k in {r[0] for r in _ROWS}))
-        lines += ["", f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
-        write_text_atomic(out_dir / "validation.md", "\n".join(lines))
+        write_text_atomic(out_dir / "validation.md", folds_markdown(result))
         return files + [out_dir / "validation.md"]
     text = [f"# Validation: {report['family']} ({report['label_scheme']})", "",
             f"{report['faces']:,} faces from `{report['data']}` (split: {report['split']}), runtime "

@@ -10,14 +10,22 @@ from edge.spec import Spec
 
 _METRICS = (("gender_accuracy", "gender acc", "{:.1%}"), ("age_exact_accuracy", "age exact", "{:.1%}"),
             ("age_1off_accuracy", "age 1-off", "{:.1%}"), ("age_mae_years", "MAE (y)", "{:.2f}"),
-            ("undefined_rate", "undefined", "{:.1%}"), ("gender_agreement_vs_keras", "gender agree", "{:.1%}"),
-            ("age_agreement_vs_keras", "age agree", "{:.1%}"))
+            ("undefined_rate", "undefined", "{:.1%}"), ("gender_agreement_vs_keras", "gender agree (decisive faces)", "{:.1%}"),
+            ("age_agreement_vs_keras", "age agree (decisive faces)", "{:.1%}"))
+
+
+def _cell(value, fmt: str) -> str:
+    """A metric, or an agreement record ({agreement, decisive_faces, near_tie_share}) as its agreement."""
+    if isinstance(value, dict):
+        value = value.get("agreement")
+        return "not judged" if value is None else fmt.format(value)
+    return "" if value is None else fmt.format(value)
 
 
 def write_model_card(path: Path, report: dict, config: dict, spec: Spec) -> None:
     checks = report.get("checks", {})
     rows = [name for name in ("keras", "model_float32", "model_float16", "model_int8_ptq", "model_int8_qat") if name in checks]
-    columns = [m for m in _METRICS if any(m[0] in checks[r] for r in rows)]
+    columns = [m for m in _METRICS if any(checks[r].get(m[0]) is not None for r in rows)]
     lines = [
         f"# Model card: {spec.family} ({spec.label_scheme})", "",
         f"- Source run: `{report['run_dir']}`",
@@ -35,7 +43,7 @@ def write_model_card(path: Path, report: dict, config: dict, spec: Spec) -> None
     ]
     for row in rows:
         size = report["models"].get(row, {}).get("size_bytes")
-        cells = [c[2].format(checks[row][c[0]]) if c[0] in checks[row] else "" for c in columns]
+        cells = [_cell(checks[row].get(c[0]), c[2]) for c in columns]
         lines.append(f"| {row} | {'' if size is None else f'{size / 1024:,.1f}'} | " + " | ".join(cells) + " |")
     lines += ["", "These are the export's fast built-in checks; `edge validate` gives the full float-vs-int8 report.",
               "Trained on the dataset above only; age/gender estimates carry that dataset's biases.", ""]

@@ -20,7 +20,7 @@ from edge.spec import QuantParams, Spec
 
 def convert(model, kind: str, representative: np.ndarray | None = None) -> bytes:
     """Convert a tf_keras model. kind: float32, float16 or int8 (full integer, int8 I/O)."""
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     tf, _ = import_tf()
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -109,7 +109,7 @@ def quantize_for_training(model):
 def freeze_batch_norm(model) -> None:
     """Run BatchNormalization in inference mode during QAT fine-tuning (keeps the float
     model's statistics instead of re-estimating them from fine-tuning batches)."""
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     for layer in model.layers:
@@ -125,7 +125,7 @@ def calibrate_qat_ranges(qat_model, float_model, images: np.ndarray) -> int:
     logits get clipped to +-6 and int8 stops agreeing with float. Ranges always include 0.
     Returns the number of ranges set.
     """
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     wrappers = [layer for layer in qat_model.layers if hasattr(layer, "layer")]

@@ -60,6 +60,10 @@ RUN_SETUPS = {
 }
 
 
+# for 1-2 epoch test models only (see exported_run)
+LOOSE_GATE = ("--max-gender-drop", "100", "--max-mae-increase", "100")
+
+
 @pytest.fixture(scope="session")
 def runs_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("runs")
@@ -86,16 +90,16 @@ def trained_run(runs_root):
 def exported_run(trained_run):
     """Factory: export (once per session) a family's run with --int8; returns the export dir.
 
-    The agreement gates are lowered because 1-2 epoch test models have near-flat outputs whose
-    argmax int8 rounding can flip; the benchmark exports in BENCHMARKS.md run the real gates.
+    The release gate's deltas are widened because 1-2 epoch test models have near-flat outputs
+    and only ~60 held-out faces (one face is 1.7 points); the benchmark exports in BENCHMARKS.md
+    and tests/test_gate.py run the real gate.
     """
     cache: dict[str, Path] = {}
 
     def get(family: str) -> Path:
         if family not in cache:
             run = trained_run(family)
-            result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--min-gender-agreement", "0",
-                             "--min-age-agreement", "0")
+            result = run_cli("export", run, "--int8", "--qat-epochs", "1", *LOOSE_GATE)
             assert result.exit_code == 0, result.output
             cache[family] = run / "export"
         return cache[family]

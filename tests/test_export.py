@@ -16,14 +16,14 @@ from edge.preprocess import preprocess_file, to_model_input
 from edge.runtime import TFLiteModel
 from edge.spec import Spec
 from edge.tflite_meta import read_spec_bytes, strip_appended_archive
-from tests.conftest import run_cli
+from tests.conftest import LOOSE_GATE, run_cli
 
 FAMILIES = ["mobile", "cnn", "fcn2hot", "tuple"]
 MODELS = ("model_float32", "model_int8_ptq", "model_int8_qat")
 
 
 def _keras_and_inputs(run: Path, count: int = 24):
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     import train.losses  # noqa: F401
@@ -50,7 +50,7 @@ def test_export_writes_every_artifact(exported_run, family):
     report = json.loads((export / "export_report.json").read_text())
     assert report["checks"]["passed"] and report["shipped_model"] == "model_int8_qat.tflite"
     assert "| model_int8_qat |" in (export / "MODEL_CARD.md").read_text()
-    assert not [p for p in export.parent.iterdir() if p.name.startswith(".export.")], "staging left behind"
+    assert not [p for p in export.parent.iterdir() if p.name.startswith((".export.staging-", ".export.previous-"))], "staging left behind"
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -124,7 +124,7 @@ def test_int8_models_have_int8_io_and_golden_vectors_follow_the_quantization(exp
 
 
 def test_unsupported_layer_fails_fast_with_a_clear_message(trained_run, tmp_path):
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     source = trained_run("tuple")
@@ -148,13 +148,12 @@ def test_failed_export_leaves_the_previous_export_untouched(exported_run, traine
     before = {p.relative_to(export): hashlib.sha256(p.read_bytes()).hexdigest()
               for p in export.rglob("*") if p.is_file()}
     monkeypatch.setenv("EDGE_EXPORT_FAIL_BEFORE_COMMIT", "1")
-    result = run_cli("export", trained_run("tuple"), "--int8", "--qat-epochs", "0", "--min-gender-agreement", "0",
-                     "--min-age-agreement", "0")
+    result = run_cli("export", trained_run("tuple"), "--int8", "--qat-epochs", "0", *LOOSE_GATE)
     assert result.exit_code == 1 and "forced failure" in result.output
     after = {p.relative_to(export): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in export.rglob("*") if p.is_file()}
     assert after == before
-    assert not [p for p in export.parent.iterdir() if p.name.startswith(".export.")]
+    assert not [p for p in export.parent.iterdir() if p.name.startswith((".export.staging-", ".export.previous-"))]
 
 
 def test_reexport_is_idempotent(trained_run, tmp_path):

@@ -15,7 +15,7 @@ from edge.decode import Decoded, decode_outputs, learn_tuple_thresholds
 from edge.metrics import agreement, label_metrics
 from edge.spec import OutputSpec, Spec
 from edge.validate import ValidateOptions, _gate
-from tests.conftest import PROJECT_ROOT, run_cli
+from tests.conftest import LOOSE_GATE, PROJECT_ROOT, run_cli
 
 
 # --- metric functions against hand-computed cases ----------------------------------------------
@@ -97,8 +97,7 @@ def learned_fcn2hot(adience_dir, tmp_path_factory):
     result = run_cli("train", "--data", adience_dir, "--model", "fcn2hot", "--epochs", "20", "--max-images", "1500",
                      "--out", run)
     assert result.exit_code == 0, result.output
-    result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--min-gender-agreement", "0",
-                     "--min-age-agreement", "0")
+    result = run_cli("export", run, "--int8", "--qat-epochs", "1", *LOOSE_GATE)
     assert result.exit_code == 0, result.output
     return run
 
@@ -135,7 +134,7 @@ def test_validate_writes_reports_and_follows_the_gate(learned_fcn2hot, adience_d
 
 
 def test_gate_fails_on_an_int8_model_calibrated_on_noise(learned_fcn2hot, adience_dir, tmp_path):
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     import train.losses  # noqa: F401

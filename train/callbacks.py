@@ -14,8 +14,9 @@ from edge.console import console
 from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics
-from train.tf_setup import import_tf
-from train.trainer import predict_outputs
+from edge.tf_bootstrap import import_tf
+from edge.tf_bootstrap import predict_outputs
+from train.trainer import save_model_atomic
 
 tf, keras = import_tf()
 
@@ -63,8 +64,7 @@ class EpochEnd(keras.callbacks.Callback):
         directory = self.run_dir / "checkpoint"
         directory.mkdir(exist_ok=True)
         name = f"epoch_{epoch:03d}.keras"
-        self.model.save(directory / f".{name}.tmp.keras")
-        os.replace(directory / f".{name}.tmp.keras", directory / name)
+        save_model_atomic(self.model, directory / name)
         epoch_seconds = self.state["history"].get("epoch_seconds", [])
         self.state.update({"epoch": epoch, "checkpoint": name,
                            "optimizer_step": int(self.model.optimizer.iterations.numpy()),

@@ -5,7 +5,7 @@ Unknown labels are encoded as all-zero blocks (2-hot) or -1 (tuple) and contribu
 
 from __future__ import annotations
 
-from train.tf_setup import import_tf
+from edge.tf_bootstrap import import_tf
 
 tf, keras = import_tf()
 

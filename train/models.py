@@ -77,7 +77,7 @@ def output_specs(family: str, spec: Spec) -> tuple[OutputSpec, ...]:
 def build_model(family: str, spec: Spec, width: int | None = None, depth: int | None = None,
                 dropout: float | None = None, widths: str | None = None):
     """Build the family's tf_keras Functional model for the spec's input and label scheme."""
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
     defaults = family_defaults(family)

@@ -14,7 +14,7 @@ import numpy as np
 
 from edge.spec import Spec
 from edge.targets import Targets
-from train.tf_setup import import_tf
+from edge.tf_bootstrap import import_tf
 
 MAX_ROTATION_DEGREES = 10.0
 MAX_SHIFT_FRACTION = 0.06

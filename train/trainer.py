@@ -31,9 +31,11 @@ from edge.cache import load_images
 from edge.datasets import FaceRecord, default_label_scheme, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge.errors import EdgeError
-from edge.io import write_json_atomic
+from edge import layout
+from edge.io import check_output_dir, read_json, write_json_atomic, write_text_atomic
 from edge.metrics import confusion, label_metrics, mean_std
 from edge.spec import Spec
+from edge.tf_bootstrap import predict_outputs
 from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from train.models import build_model, family_defaults, output_specs
@@ -81,42 +83,128 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+MIN_TRAIN_IMAGES = 20  # below this no split has a face on every side
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def check_options(config: TrainConfig) -> None:
+    """Every option's range, checked before TensorFlow is imported or any data is listed.
+
+    Raises EdgeError (exit 2) with one line naming the option and its valid range: an option is
+    never silently replaced by a default.
+    """
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise EdgeError(message)
+
+    family_defaults(config.model)  # an unknown family is an error here
+    need(config.epochs >= 1, f"--epochs {config.epochs}: must be at least 1")
+    need(config.batch is None or config.batch >= 1, f"--batch {config.batch}: must be at least 1")
+    need(config.lr is None or 0 < config.lr <= 1, f"--lr {config.lr}: must be in (0, 1]")
+    need(config.img_size is None or 16 <= config.img_size <= 1024, f"--img-size {config.img_size}: must be 16..1024 pixels")
+    need(config.max_images is None or config.max_images >= MIN_TRAIN_IMAGES,
+         f"--max-images {config.max_images}: must be at least {MIN_TRAIN_IMAGES}")
+    need(config.width is None or 1 <= config.width <= 1024, f"--width {config.width}: must be 1..1024 filters")
+    need(config.depth is None or 1 <= config.depth <= 8, f"--depth {config.depth}: must be 1..8 blocks")
+    need(config.dropout is None or 0 <= config.dropout < 1, f"--dropout {config.dropout}: must be in [0, 1)")
+    need(config.folds >= 1, f"--folds {config.folds}: must be 1 (a holdout run) or more")
+    need(0 <= config.test_frac < 0.9, f"--test-frac {config.test_frac}: must be in [0, 0.9)")
+    need(0 <= config.val_frac < 0.9, f"--val-frac {config.val_frac}: must be in [0, 0.9)")
+    need(config.test_frac + config.val_frac < 0.95, "--test-frac + --val-frac leave no training images: lower them")
+    need(config.cpu_devices is None or config.cpu_devices >= 1, f"--cpu-devices {config.cpu_devices}: must be at least 1")
+    need(config.class_weight in ("none", "balanced"), "--class-weight must be none or balanced")
+    need(config.strategy in STRATEGIES, f"--strategy must be one of {', '.join(STRATEGIES)}")
+    need(config.labels in (None, "utk20", "adience8", "age"), "--labels must be utk20, adience8 or age")
+    need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
+    if config.img_size and config.depth and config.model == "cnn":
+        need(2 ** config.depth <= config.img_size,
+             f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")
+
+
 def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     """Fill family/dataset defaults so config.json says exactly what ran."""
+    check_options(config)
     defaults = family_defaults(config.model)
     values = asdict(config)
     values["kind"] = dataset_kind
     values["labels"] = config.labels or default_label_scheme(dataset_kind)
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
-    values["img_size"] = config.img_size or defaults.image_size
-    values["color"] = config.color or defaults.color
-    values["batch"] = config.batch or defaults.batch
-    values["lr"] = config.lr or defaults.lr
+    for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
+                          ("lr", defaults.lr)):
+        if values[name] is None:
+            values[name] = default
     values["data"] = str(normalize_path(config.data))
-    if config.class_weight not in ("none", "balanced"):
-        raise EdgeError("--class-weight must be none or balanced")
-    if config.strategy not in ("default", "mirrored"):
-        raise EdgeError("--strategy must be default or mirrored")
-    if config.epochs < 1:
-        raise EdgeError("--epochs must be at least 1")
     return TrainConfig(**values)
 
 
+def _completed_epochs(out_dir: Path) -> bool:
+    """Whether a run directory holds at least one completed epoch (its own or a fold's)."""
+    if (out_dir / layout.METRICS_JSON).is_file():
+        return True
+    return any(out_dir.glob(f"**/{layout.CHECKPOINT_DIR}/{layout.CHECKPOINT_STATE}"))
+
+
+def _clean_failed_attempt(out_dir: Path, log: Log) -> None:
+    """Remove what a run that never completed an epoch wrote (only edge's own file names)."""
+    import shutil
+
+    for name in layout.RUN_FILES:
+        (out_dir / name).unlink(missing_ok=True)
+    for name in layout.RUN_DIRS:
+        shutil.rmtree(out_dir / name, ignore_errors=True)
+    log(f"{out_dir}: an earlier attempt never completed an epoch; starting fresh")
+
+
+def _apply_resume_overrides(config: TrainConfig, overrides: dict, log: Log) -> TrainConfig:
+    """--resume keeps the saved config; --epochs N may extend it, every other option is reported as ignored."""
+    ignored = []
+    for name, value in overrides.items():
+        if name == "epochs":
+            if value < config.epochs:
+                raise EdgeError(f"--epochs {value} with --resume: the run is configured for {config.epochs} epochs; "
+                                "--epochs can only extend a run")
+            if value > config.epochs:
+                log(f"extending the run from {config.epochs} to {value} epochs (the cosine schedule stretches to the new end)")
+                config = TrainConfig(**{**asdict(config), "epochs": value})
+        elif name == "data" and value is not None and str(normalize_path(value)) == config.data:
+            continue
+        elif getattr(config, name, None) != value:
+            ignored.append(f"--{name.replace('_', '-')} {value}")
+    if ignored:
+        log(f"ignored with --resume (the run keeps its saved config.json): {', '.join(ignored)}")
+    return config
+
+
 def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = print,
-          progress: bool = True) -> dict:
-    """Train one model (or K fold models) into ``out_dir``; returns the metrics summary."""
+          progress: bool = True, overrides: dict | None = None) -> dict:
+    """Train one model (or K fold models) into ``out_dir``; returns the metrics summary.
+
+    ``out_dir`` must be new, empty or an edge run. With ``resume`` the saved config is used;
+    ``overrides`` are the options the user gave explicitly (``--epochs`` extends the run, the
+    others are reported as ignored). A directory whose earlier attempt never completed an
+    epoch is cleaned (edge's own files only) and started fresh.
+    """
     out_dir = Path(out_dir)
-    saved_config = out_dir / "config.json"
+    saved_config = out_dir / layout.CONFIG_JSON
+    layout.claim_run_dir(out_dir)
     if resume:
         if not saved_config.is_file():
             raise EdgeError(f"nothing to resume in {out_dir}: no config.json (start without --resume)")
-        config = TrainConfig.from_dict(json.loads(saved_config.read_text()))
+        config = TrainConfig.from_dict(read_json(saved_config, f"start a new run in another --out instead of {out_dir}"))
         log(f"resuming the run in {out_dir} with its saved config")
+        config = _apply_resume_overrides(config, overrides or {}, log)
+        if not _completed_epochs(out_dir):
+            _clean_failed_attempt(out_dir, log)
+            resume = False
     elif saved_config.is_file():
-        raise EdgeError(f"{out_dir} already holds a training run: add --resume to continue it, or pick another --out")
+        if _completed_epochs(out_dir):
+            raise EdgeError(f"{out_dir} already holds a training run: add --resume to continue it, or pick another --out")
+        _clean_failed_attempt(out_dir, log)
+    check_options(config)
+    check_output_dir(out_dir, "run directory")
 
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     tf, keras = import_tf(config.cpu_devices)
     dataset = load_dataset(Path(config.data), config.kind)
@@ -142,7 +230,12 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
         f"{' (from cache)' if image_set.from_cache else ''}")
     targets = targets_for(records, spec.label_scheme)
 
+    if config.folds > len(records):
+        raise EdgeError(f"--folds {config.folds} needs at least as many images; {config.data} has {len(records)} usable")
+    if len(records) < MIN_TRAIN_IMAGES:
+        raise EdgeError(f"only {len(records)} usable images in {config.data}: need at least {MIN_TRAIN_IMAGES} to train and test")
     out_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
     write_json_atomic(saved_config, asdict(config))
     spec.save(out_dir / "spec.json")
     devices = _configure_devices(tf, keras, config, log)
@@ -246,25 +339,10 @@ def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
     return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
 
 
-def keras_outputs(model, inputs: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
-    """Run a Keras model on float model inputs; outputs keyed by the spec's output names."""
-    outputs = model.predict(inputs, batch_size=batch, verbose=0)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
-    return {out.name: np.asarray(value) for out, value in zip(spec.outputs, outputs)}
-
-
-def predict_outputs(model, images_uint8: np.ndarray, spec: Spec, batch: int = 256) -> dict[str, np.ndarray]:
-    """Run a Keras model on uint8 images (scaled per the spec); outputs keyed by output name."""
-    from edge.preprocess import to_model_input
-
-    return keras_outputs(model, to_model_input(images_uint8, spec), spec, batch)
-
-
 def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets,
                  records: list[FaceRecord], split: Split, resume: bool, strategy, log: Log,
                  progress: bool) -> tuple[dict, dict]:
-    from train.tf_setup import import_tf
+    from edge.tf_bootstrap import import_tf
 
     tf, keras = import_tf()
     import train.losses as losses
@@ -272,9 +350,12 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     from train.pipeline import make_dataset, measure_input_throughput, model_targets
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    if resume and (run_dir / "metrics.json").is_file() and (run_dir / "model.keras").is_file():
-        log(f"{run_dir.name}: already complete, skipping")
-        return json.loads((run_dir / "metrics.json").read_text()), json.loads((run_dir / "history.json").read_text())
+    done_epochs = _checkpoint_epoch(run_dir)
+    if resume and (run_dir / layout.METRICS_JSON).is_file() and (run_dir / layout.MODEL_KERAS).is_file() \
+            and done_epochs >= config.epochs:
+        log(f"{run_dir.name}: already complete ({done_epochs} epochs), skipping; add --epochs N to train it further")
+        return (read_json(run_dir / layout.METRICS_JSON, "re-train the run"),
+                read_json(run_dir / layout.HISTORY_JSON, "re-train the run"))
     write_json_atomic(run_dir / "split.json", {"data": config.data, "kind": config.kind,
                                                 "paths": [r.path for r in records], **split.to_dict()})
     write_json_atomic(run_dir / "config.json", asdict(config))  # each fold dir is a complete run dir
@@ -356,8 +437,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
         "input_pipeline_images_per_s": round(input_rate, 1),
         "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
     })
-    model.save(run_dir / ".model.tmp.keras")
-    os.replace(run_dir / ".model.tmp.keras", run_dir / "model.keras")
+    save_model_atomic(model, run_dir / layout.MODEL_KERAS)
     spec.save(run_dir / "spec.json")
     from train.plots import plot_confusion, plot_learning_curves
 
@@ -369,6 +449,27 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     write_json_atomic(run_dir / "metrics.json", metrics)
     log(_summary_line(metrics))
     return metrics, state["history"]
+
+
+def _checkpoint_epoch(run_dir: Path) -> int:
+    """The last completed epoch recorded in a run's checkpoint state (0 when none)."""
+    state = run_dir / layout.CHECKPOINT_DIR / layout.CHECKPOINT_STATE
+    return int(read_json(state, "delete the run's checkpoint/ to start over").get("epoch", 0)) if state.is_file() else 0
+
+
+def save_model_atomic(model, path: Path) -> None:
+    """Save a Keras model under a temporary name and rename it into place; never leave the temp behind.
+
+    Keras wants a ``.keras`` suffix, so the temporary is ``.<name>.tmp.keras`` (a full disk
+    would otherwise leave it there, keeping the disk full).
+    """
+    temp = path.with_name(f".{path.name}.tmp.keras")
+    try:
+        model.save(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def _summary_line(metrics: dict) -> str:
