@@ -207,6 +207,7 @@ def export_command(
     float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = False,
     out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
     android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json into this Android assets folder.")] = None,
+    web_assets: Annotated[Optional[Path], typer.Option(help="With --int8: also write the browser page's files here (uint8-I/O web model with the spec, face detector, golden faces); `edge serve` serves them.")] = None,
     max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = DEFAULT_MAX_GENDER_DROP,
     max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = DEFAULT_MAX_MAE_INCREASE,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = 0.0,
@@ -227,7 +228,9 @@ def export_command(
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
                             max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            android_assets=android_assets)
+                            android_assets=android_assets, web_assets=web_assets)
+    if web_assets and not int8:
+        raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
     result = export_run(run_dir, out, options, log=_log)
     for artifact in result.artifacts:
         _log(f"  {artifact.path}  {artifact.size_bytes / 1024:,.1f} KB  {artifact.seconds:.1f}s")
@@ -378,6 +381,21 @@ def cache_clear() -> None:
 def printable(text: str) -> str:
     """Text safe for any terminal: file names that are not valid UTF-8 show as U+FFFD, not a crash."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+@app.command()
+@handle_errors
+def serve(
+    export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory (its web/ assets are written when missing) or a --web-assets folder.")],
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 picks a free one).")] = 8000,
+    host: Annotated[str, typer.Option(help="Address to bind: 127.0.0.1 (this machine only) or 0.0.0.0 (phones on your network).")] = "127.0.0.1",
+    cert: Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM): serve https, which phones need for the live camera.")] = None,
+    key: Annotated[Optional[Path], typer.Option(help="TLS private key (PEM) for --cert.")] = None,
+) -> None:
+    """Serve the browser demo (web_demo/) and an export's web assets; prints the URL to open. Ctrl-C stops it."""
+    from edge.serve import serve as run_server
+
+    run_server(export_dir, host=host, port=port, cert=cert, key=key, log=_log)
 
 
 def _log(message: str) -> None:

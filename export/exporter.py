@@ -68,6 +68,7 @@ class ExportOptions:
     min_gender_agreement: float = 0.0
     min_age_agreement: float = 0.0
     android_assets: Path | None = None
+    web_assets: Path | None = None  # export/web.py: the browser page's files
 
 
 @dataclass
@@ -122,6 +123,10 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
             raise
     if options.android_assets and not fold_dirs:
         _copy_android_assets(out_dir, Path(options.android_assets), result.report["shipped_model"], log)
+    if options.web_assets and not fold_dirs:
+        from export.web import write_web_assets
+
+        write_web_assets(out_dir, Path(options.web_assets), log)
     return result
 
 
