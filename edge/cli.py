@@ -187,10 +187,8 @@ def train(
     check_options(config)
     given = {}  # options typed on the command line: --resume reports the ones it ignores
     if resume:
-        from click.core import ParameterSource
-
         given = {name: _value(value) for name, value in ctx.params.items()
-                 if name not in ("out", "resume") and ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+                 if name not in ("out", "resume") and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
         if "data" in given and given["data"] is not None:
             given["data"] = str(given["data"])
     run_training(config, out, resume=resume, log=_log, overrides=given)
@@ -396,6 +394,81 @@ def serve(
     from edge.serve import serve as run_server
 
     run_server(export_dir, host=host, port=port, cert=cert, key=key, log=_log)
+
+
+@app.command()
+@handle_errors
+def predict(
+    model: Annotated[Path, typer.Argument(help="An exported .tflite (its embedded spec says how to preprocess and decode).")],
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Image files, directories (recursive, image suffixes only), or - to read paths from stdin.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (schema edge.predict/1, see the README) instead of the table.")] = False,
+    annotate: Annotated[Optional[Path], typer.Option(help="Write copies with boxes and labels drawn to this directory (videos: NAME_annotated.mp4).")] = None,
+    threads: Annotated[int, typer.Option(min=1, help="Interpreter threads (classifier and detector).")] = 1,
+    no_detect: Annotated[bool, typer.Option("--no-detect", help="Treat each image as one aligned face chip (UTKFace/Adience style): no detector, no crop.")] = False,
+    detector: Annotated[Optional[str], typer.Option(help="Face detector: blazeface_short_range, blazeface_full_range or haar (default: the model spec's).")] = None,
+    margin: Annotated[Optional[float], typer.Option(min=0.0, help="Crop margin around the detected box (default: the model spec's).")] = None,
+    video: Annotated[Optional[Path], typer.Option(help="Process a video file's frames instead of images.")] = None,
+    webcam: Annotated[Optional[int], typer.Option(help="Process frames from webcam N (best effort; stop with Ctrl-C).")] = None,
+    stride: Annotated[int, typer.Option(min=1, help="With --video/--webcam: process every Nth frame.")] = 1,
+    max_frames: Annotated[Optional[int], typer.Option(min=1, help="With --video/--webcam: stop after N processed frames.")] = None,
+) -> None:
+    """Find faces in photos or videos and print gender, age group and age in years for each.
+
+    Runtime only (LiteRT + NumPy + OpenCV, never TensorFlow). Bad files are reported per file and the run goes on.
+    Exit codes: 0 every input was processed and had a face; 1 some input could not be read, was not an image, or had
+    no face (each is reported); 2 usage error (model missing or not an edge export, no inputs, bad option); 130 interrupted.
+    """
+    import sys
+
+    from edge.console import err_console
+    from edge.predict import PredictOptions, predict_images, predict_video, stderr_progress
+
+    options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate)
+    if video is not None or webcam is not None:
+        if inputs or (video is not None and webcam is not None):
+            raise EdgeError("give images, --video FILE or --webcam N, one of them")
+        predict_video(model, str(video) if video is not None else webcam, options, stride=stride, as_json=as_json,
+                      max_frames=max_frames)
+        return
+    with stderr_progress("predict") as progress:
+        summary = predict_images(model, list(inputs or []), options, as_json=as_json, progress=progress,
+                                 stdin=sys.stdin)
+    if summary.exit_code:
+        err_console.print(f"{summary.failed} of {summary.inputs} inputs could not be read, {summary.no_face} had no face",
+                          highlight=False)
+        raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+@handle_errors
+def benchmark(
+    export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory: every .tflite in it is measured.")],
+    threads: Annotated[Optional[int], typer.Option(min=1, help="The N of 'threads 1 and N' (default: all CPU cores).")] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs per model and thread count (after the warm-up).")] = 200,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed warm-up runs.")] = 20,
+    photo: Annotated[Optional[Path], typer.Option(help="A real photo for the end-to-end per-face time (default: the export's golden faces composed into one frame).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of the table.")] = False,
+    out: Annotated[Optional[Path], typer.Option(help="Where benchmark.json and benchmark.png go (default: EXPORT_DIR).")] = None,
+) -> None:
+    """Latency (batch 1, threads 1 and N: median, p90, img/s), peak RSS, size and int8/float ratios of every exported file.
+
+    Each model runs in its own subprocess (so peak RSS is its own); runtime only, never TensorFlow.
+    """
+    from edge.benchmark import benchmark_export, markdown_table, write_plot
+    from edge.console import err_console
+    from edge.io import write_json_atomic
+
+    report = benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo,
+                              log=lambda m: err_console.print(m, highlight=False))
+    target = out or export_dir
+    target.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(target / "benchmark.json", report)
+    png = write_plot(report, target / "benchmark.png")
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(markdown_table(report))
+        typer.echo(f"report: {target / 'benchmark.json'}  plot: {png}")
 
 
 def _log(message: str) -> None:

@@ -1,0 +1,408 @@
+"""``edge predict``: faces, ages and genders in photos and videos, in the standalone runtime.
+
+Runtime only: LiteRT + NumPy + OpenCV. Everything about the model (input size, colour, scaling,
+output decoding, the face detector and crop margin) is read from the spec embedded in the
+``.tflite`` (``edge.tflite_meta``); TensorFlow is never imported.
+
+Per image: decode -> detect faces (``edge.detect``, the spec's ``face_crop.detector``) -> crop
+each with the spec's square rule -> the spec's resize + colour + scaling (``edge.preprocess``)
+-> the classifier -> ``edge.decode``. ``--no-detect`` treats each image as one aligned chip.
+
+Inputs stream: directories are walked lazily (one directory listing in memory at a time),
+results are printed (or written as JSON) as each image finishes, so memory stays constant
+however many images there are.
+
+JSON schema (one document, ``schema: "edge.predict/1"``)::
+
+    {"schema": "edge.predict/1", "model": str, "runtime": str,
+     "detector": str | null, "margin": float | null,
+     "images": [{"file": str, "width": int, "height": int,
+                 "faces": [{"box": [x, y, w, h] (pixels, top-left origin), "score": float | null,
+                            "gender": {"label": str, "p": float | null},
+                            "age": {"group": str | null, "p": float | null, "years": float},
+                            "undefined": bool}],
+                 "latency_ms": float | null,   # detect + crop + classify, decoding the file excluded
+                 "error": str | null}],        # "no face detected", "not a decodable image", ...
+     "summary": {"inputs": int, "processed": int, "failed": int, "no_face": int, "faces": int}}
+
+``--video`` documents are ``{"schema": "edge.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
+"faces": [...], "latency_ms": float}], "latency_ms": {"median", "p90"}, ...}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, TextIO
+
+import numpy as np
+
+from edge.datasets import IMAGE_SUFFIXES
+from edge.decode import decode_outputs
+from edge.errors import EdgeError
+from edge.preprocess import ImageError, decode_image, resize_and_convert, to_model_input
+from edge.runtime import TFLiteModel
+
+SCHEMA = "edge.predict/1"
+VIDEO_SCHEMA = "edge.predict.video/1"
+NO_FACE = "no face detected"
+# Exit codes (the CLI documents them): every input processed with at least one face / some
+# input failed or had no face / usage error (bad model, no inputs, bad option).
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+DIRECTORY_SUFFIXES = (*IMAGE_SUFFIXES, ".tif", ".tiff")
+
+
+@dataclass
+class PredictOptions:
+    """How ``edge predict`` runs; ``None`` detector/margin = the model spec's."""
+
+    detect: bool = True
+    detector: str | None = None
+    margin: float | None = None
+    threads: int = 1
+    annotate: Path | None = None
+
+
+@dataclass
+class ImageResult:
+    """One input's outcome (``to_dict`` is its JSON entry)."""
+
+    file: str
+    faces: list[dict] = field(default_factory=list)
+    width: int | None = None
+    height: int | None = None
+    latency_ms: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "width": self.width, "height": self.height, "faces": self.faces,
+                "latency_ms": None if self.latency_ms is None else round(self.latency_ms, 2), "error": self.error}
+
+
+class Predictor:
+    """The model + detector, loaded once; ``predict(image_bgr)`` -> face dicts."""
+
+    def __init__(self, model_path: Path, options: PredictOptions):
+        self.model = TFLiteModel(Path(model_path), num_threads=options.threads)
+        self.spec = self.model.spec
+        self.options = options
+        face_crop = self.spec.face_crop
+        self.margin = face_crop.margin if options.margin is None else options.margin
+        self.detector = None
+        if options.detect:
+            from edge.detect import FaceDetector
+
+            self.detector = FaceDetector(options.detector or face_crop.detector, num_threads=options.threads,
+                                         min_face_px=face_crop.min_face_px)
+        kinds = {out.kind for out in self.spec.outputs}
+        # p is a probability only where the output is one (the tuple model's values are not)
+        self.gender_is_prob = bool(kinds & {"gender_sigmoid", "age_gender_2hot"})
+
+    @property
+    def detector_name(self) -> str | None:
+        return self.detector.name if self.detector else None
+
+    def predict(self, image_bgr: np.ndarray) -> tuple[list[dict], float]:
+        """Faces in a decoded BGR image, largest first, and the detect+crop+classify time (ms)."""
+        from edge.detect import crop_box
+
+        start = time.perf_counter()
+        height, width = image_bgr.shape[:2]
+        if self.detector is None:
+            boxes = [((0.0, 0.0, float(width), float(height)), None, (0, 0, width, height))]
+        else:
+            boxes = [(f.box, f.score, crop_box(f, self.margin, image_bgr.shape)) for f in self.detector.detect(image_bgr)]
+        faces = []
+        for box, score, (x0, y0, x1, y1) in boxes:
+            if x1 - x0 < 2 or y1 - y0 < 2:
+                continue  # a box clipped to nothing at the image edge
+            x = to_model_input(resize_and_convert(image_bgr[y0:y1, x0:x1], self.spec), self.spec)
+            decoded = decode_outputs(self.spec, self.model.run(x[None]))
+            faces.append(self._face_dict(decoded, box, score))
+        return faces, 1000 * (time.perf_counter() - start)
+
+    def _face_dict(self, decoded, box, score) -> dict:
+        labels = decoded.labels(self.spec, 0)
+        p_female = labels["gender_prob_female"]
+        gender_p = None
+        if self.gender_is_prob and labels["gender"] is not None:
+            gender_p = round(p_female if decoded.gender[0] == 1 else 1 - p_female, 4)
+        age_p = None
+        if decoded.age_probs is not None and decoded.age_class[0] >= 0:
+            probs = decoded.age_probs[0]
+            age_p = round(float(probs[decoded.age_class[0]] / max(probs.sum(), 1e-12)), 4)
+        return {
+            "box": [round(float(v), 1) for v in box],
+            "score": None if score is None else round(float(score), 4),
+            "gender": {"label": labels["gender"], "p": gender_p},
+            "age": {"group": labels["age_group"], "p": age_p, "years": labels["age_years"]},
+            "undefined": labels["undefined"],
+        }
+
+    def predict_file(self, path: str) -> tuple[ImageResult, np.ndarray | None]:
+        """Decode and predict one file; errors are reported in the result, never raised."""
+        try:
+            image = decode_image(path)
+        except ImageError as error:
+            return ImageResult(path, error=error.reason), None
+        faces, latency = self.predict(image)
+        result = ImageResult(path, faces, image.shape[1], image.shape[0], latency, None if faces else NO_FACE)
+        return result, image
+
+
+# ---------------------------------------------------------------- inputs
+def iter_inputs(inputs: Iterable[str], stdin: TextIO | None = None) -> Iterator[tuple[str, Path | None]]:
+    """Yield ``(file, directory input it came from or None)``, lazily.
+
+    ``-`` reads one path per line from stdin. Directories are walked recursively in sorted
+    order, keeping image files (by suffix); explicitly named files are always tried, so a
+    non-image is reported rather than skipped.
+    """
+    for item in inputs:
+        if item == "-":
+            for line in stdin if stdin is not None else sys.stdin:
+                line = line.strip()
+                if line:
+                    yield line, None
+        elif os.path.isdir(item):
+            for directory, subdirs, names in os.walk(item):
+                subdirs.sort()
+                for name in sorted(names):
+                    if name.lower().endswith(DIRECTORY_SUFFIXES) and not name.startswith("."):
+                        yield os.path.join(directory, name), Path(item)
+        else:
+            yield item, None
+
+
+def count_inputs(inputs: list[str]) -> int | None:
+    """How many files ``iter_inputs`` will yield (a counting walk, nothing kept); None with stdin."""
+    if "-" in inputs:
+        return None
+    return sum(1 for _ in iter_inputs(inputs))
+
+
+# ---------------------------------------------------------------- drawing
+def draw_faces(image_bgr: np.ndarray, faces: list[dict], margin: float | None = None) -> np.ndarray:
+    """A copy of the image with each face's box and labels drawn."""
+    import cv2
+
+    out = image_bgr.copy()
+    thickness = max(1, round(max(out.shape[:2]) / 400))
+    for face in faces:
+        x, y, w, h = face["box"]
+        color = (0, 200, 255) if face["undefined"] else ((255, 120, 0) if face["gender"]["label"] == "male" else (180, 0, 255))
+        cv2.rectangle(out, (int(x), int(y)), (int(x + w), int(y + h)), color, thickness)
+        text = "Undefined" if face["undefined"] else label_text(face)
+        scale = max(0.4, min(1.5, w / 180))
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+        ty = int(y) - 4 if y - th - 6 > 0 else int(y + h) + th + 4
+        cv2.rectangle(out, (int(x), ty - th - 3), (int(x) + tw + 4, ty + base), color, -1)
+        cv2.putText(out, text, (int(x) + 2, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    return out
+
+
+def label_text(face: dict) -> str:
+    gender = face["gender"]["label"] or "?"
+    group = face["age"]["group"]
+    years = face["age"]["years"]
+    age = f"{group} ({years:.0f}y)" if group else f"{years:.0f}y"
+    return f"{gender} {age}"
+
+
+def annotated_path(out_dir: Path, file: str, source_dir: Path | None) -> Path:
+    """Where the annotated copy goes: mirrors the path under a directory input, else the file name."""
+    path = Path(file)
+    relative = Path(source_dir.name or "input") / path.relative_to(source_dir) if source_dir else Path(path.name)
+    suffix = path.suffix.lower() if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".bmp", ".webp") else ".png"
+    return out_dir / relative.with_suffix(suffix)
+
+
+def write_image(path: Path, image: np.ndarray) -> None:
+    import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok, data = cv2.imencode(path.suffix, image)
+    if not ok:
+        raise EdgeError(f"could not encode {path}: pick another --annotate directory")
+    path.write_bytes(data.tobytes())
+
+
+# ---------------------------------------------------------------- text output
+TABLE_HEADER = f"{'file':<40} {'face box (x,y,w,h)':<22} {'gender':<14} {'age group':<16} {'years':>6}"
+
+
+def table_lines(result: ImageResult) -> list[str]:
+    """The text table rows of one image (one per face, or one for an error)."""
+    name = result.file if len(result.file) <= 40 else "..." + result.file[-37:]
+    if result.error and not result.faces:
+        return [f"{name:<40} {result.error}"]
+    lines = []
+    for face in result.faces:
+        box = ",".join(f"{v:.0f}" for v in face["box"])
+        if face["undefined"]:
+            lines.append(f"{name:<40} {box:<22} {'Undefined':<14} {'Undefined':<16} {'':>6}")
+            continue
+        gp = face["gender"]["p"]
+        gender = f"{face['gender']['label']}" + (f" {gp:.2f}" if gp is not None else "")
+        ap = face["age"]["p"]
+        group = (face["age"]["group"] or "-") + (f" {ap:.2f}" if ap is not None else "")
+        lines.append(f"{name:<40} {box:<22} {gender:<14} {group:<16} {face['age']['years']:>6.1f}")
+    return lines
+
+
+@contextlib.contextmanager
+def stderr_progress(description: str) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A progress bar on stderr: yields ``update(done, total)``, or None when stderr is not a terminal.
+
+    Results go to stdout; rich redirects stdout writes above the live bar when both are a terminal.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from edge.console import err_console
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        task = progress.add_task(description, total=None)
+        yield (lambda done, total: progress.update(task, completed=done, total=total)) if err_console.is_terminal else None
+
+
+# ---------------------------------------------------------------- the image command
+@dataclass
+class Summary:
+    inputs: int = 0
+    processed: int = 0
+    failed: int = 0
+    no_face: int = 0
+    faces: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if self.failed == 0 and self.no_face == 0 else EXIT_SOME_FAILED
+
+    def to_dict(self) -> dict:
+        return {"inputs": self.inputs, "processed": self.processed, "failed": self.failed,
+                "no_face": self.no_face, "faces": self.faces}
+
+
+def predict_images(model_path: Path, inputs: list[str], options: PredictOptions, as_json: bool = False,
+                   out: TextIO | None = None, progress: Callable[[int, int | None], None] | None = None,
+                   stdin: TextIO | None = None) -> Summary:
+    """Run every input, writing the table (or the JSON document) to ``out`` as images finish."""
+    out = out or sys.stdout
+    if not inputs:
+        raise EdgeError("no inputs: pass image files, directories, or - to read paths from stdin")
+    predictor = Predictor(model_path, options)
+    total = count_inputs(inputs) if progress else None
+    summary = Summary()
+    if as_json:
+        header = {"schema": SCHEMA, "model": str(model_path), "runtime": predictor.model.runtime_name,
+                  "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None}
+        out.write(json.dumps(header)[:-1] + ', "images": [\n')
+    else:
+        out.write(TABLE_HEADER + "\n")
+    for file, source_dir in iter_inputs(inputs, stdin):
+        result, image = predictor.predict_file(file)
+        summary.inputs += 1
+        if image is None:
+            summary.failed += 1
+        else:
+            summary.processed += 1
+            summary.no_face += not result.faces
+            summary.faces += len(result.faces)
+            if options.annotate is not None:
+                write_image(annotated_path(options.annotate, file, source_dir), draw_faces(image, result.faces))
+        if as_json:
+            out.write(("" if summary.inputs == 1 else ",\n") + json.dumps(result.to_dict()))
+        else:
+            out.write("\n".join(table_lines(result)) + "\n")
+        out.flush()
+        if progress:
+            progress(summary.inputs, total)
+    if as_json:
+        out.write('\n], "summary": ' + json.dumps(summary.to_dict()) + "}\n")
+    return summary
+
+
+# ---------------------------------------------------------------- video and webcam
+def predict_video(model_path: Path, source: str | int, options: PredictOptions, stride: int = 1,
+                  as_json: bool = False, out: TextIO | None = None, max_frames: int | None = None,
+                  progress: Callable[[int, int | None], None] | None = None) -> dict:
+    """Every ``stride``-th frame of a video file (or webcam index): faces and per-frame latency.
+
+    With ``options.annotate`` the processed frames are written, boxes drawn, to
+    ``ANNOTATE/<name>_annotated.mp4``. Returns the summary (latency median/p90 in ms).
+    """
+    import cv2
+
+    out = out or sys.stdout
+    if stride < 1:
+        raise EdgeError("--stride must be >= 1")
+    webcam = isinstance(source, int)
+    if not webcam and not os.path.isfile(source):
+        raise EdgeError(f"video not found: {source}")
+    predictor = Predictor(model_path, options)
+    capture = cv2.VideoCapture(source)
+    if not capture.isOpened():
+        raise EdgeError(f"webcam {source} could not be opened (is a camera attached?)" if webcam
+                        else f"{source} is not a readable video (OpenCV's FFmpeg could not open it)")
+    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+    writer = None
+    annotated = None
+    latencies, frames_out = [], 0
+    name = f"webcam{source}" if webcam else Path(source).stem
+    if as_json:
+        header = {"schema": VIDEO_SCHEMA, "file": str(source), "model": str(model_path), "fps": fps, "stride": stride,
+                  "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None}
+        out.write(json.dumps(header)[:-1] + ', "frames": [\n')
+    else:
+        out.write(f"{'frame':>7} {'ms':>7}  faces\n")
+    index = -1
+    try:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            index += 1
+            if index % stride:
+                continue
+            faces, latency = predictor.predict(frame)
+            latencies.append(latency)
+            if options.annotate is not None:
+                if writer is None:
+                    options.annotate.mkdir(parents=True, exist_ok=True)
+                    annotated = options.annotate / f"{name}_annotated.mp4"
+                    writer = cv2.VideoWriter(str(annotated), cv2.VideoWriter_fourcc(*"mp4v"), fps / stride,
+                                             (frame.shape[1], frame.shape[0]))
+                writer.write(draw_faces(frame, faces))
+            entry = {"frame": index, "faces": faces, "latency_ms": round(latency, 2)}
+            if as_json:
+                out.write(("" if frames_out == 0 else ",\n") + json.dumps(entry))
+            else:
+                out.write(f"{index:>7} {latency:>7.1f}  " + ("; ".join(label_text(f) for f in faces) or "-") + "\n")
+            out.flush()
+            frames_out += 1
+            if progress:
+                progress(index + 1, total)
+            if max_frames is not None and frames_out >= max_frames:
+                break
+    finally:
+        capture.release()
+        if writer is not None:
+            writer.release()
+    if frames_out == 0 and not webcam:
+        raise EdgeError(f"{source}: no frame could be decoded")
+    summary = {"frames": frames_out, "latency_ms": {"median": round(float(np.median(latencies)), 2) if latencies else None,
+                                                    "p90": round(float(np.percentile(latencies, 90)), 2) if latencies else None},
+               "annotated": str(annotated) if annotated else None}
+    if as_json:
+        out.write('\n], "summary": ' + json.dumps(summary) + "}\n")
+    else:
+        out.write(f"{frames_out} frames, latency median {summary['latency_ms']['median']} ms, "
+                  f"p90 {summary['latency_ms']['p90']} ms" + (f", annotated: {annotated}" if annotated else "") + "\n")
+    return summary
