@@ -1,0 +1,153 @@
+package dev.edge.core;
+
+import java.util.Map;
+
+/**
+ * Model outputs -> {@link FaceLabel}, the same rules as {@code edge/decode.py}, driven by the
+ * spec's output kinds and decoding thresholds:
+ * <ul>
+ *   <li>{@code age_softmax}: class = argmax; years = expected value over the group centres.</li>
+ *   <li>{@code age_regression}: years directly; class = the scheme group holding them.</li>
+ *   <li>{@code gender_sigmoid}: P(female); female when >= 0.5.</li>
+ *   <li>{@code age_gender_2hot}: K age values then 2 gender values; argmax of each block;
+ *       "Undefined" when the age block's top value is below {@code undefined_age_threshold}
+ *       (default 2/K) or the gender block's is below {@code undefined_gender_threshold} (0.6).</li>
+ *   <li>{@code age_gender_tuple}: [age value, gender value]; class = number of
+ *       {@code tuple_age_thresholds} exceeded; female when >= {@code tuple_gender_threshold}.</li>
+ * </ul>
+ */
+public final class OutputDecoder {
+    private static final double DEFAULT_UNDEFINED_GENDER_THRESHOLD = 0.6;
+
+    private final ModelSpec spec;
+
+    public OutputDecoder(ModelSpec spec) {
+        this.spec = spec;
+    }
+
+    /** Dequantize one raw output with its tensor's parameters (null: the tensor is float). */
+    public static float[] dequantize(int[] raw, QuantParams quantization) {
+        if (quantization == null) {
+            float[] out = new float[raw.length];
+            for (int i = 0; i < raw.length; i++) {
+                out[i] = raw[i];
+            }
+            return out;
+        }
+        return quantization.dequantize(raw);
+    }
+
+    /** Decode one face's float (dequantized) outputs, keyed by the spec's output names. */
+    public FaceLabel decode(Map<String, float[]> outputs) {
+        double[] centers = spec.ageClassCenters;
+        int ageClass = -1;
+        double ageYears = Double.NaN;
+        int gender = -1;
+        double genderProb = Double.NaN;
+        double confidence = Double.NaN;
+        boolean undefined = false;
+        for (ModelSpec.Output out : spec.outputs) {
+            float[] value = outputs.get(out.name);
+            if (value == null) {
+                throw new SpecException("no values for output '" + out.name + "' (the spec lists it)");
+            }
+            switch (out.kind) {
+                case "age_softmax": {
+                    ageClass = argmax(value, 0, value.length);
+                    ageYears = expected(value, 0, value.length, centers);
+                    confidence = value[ageClass];
+                    break;
+                }
+                case "age_regression": {
+                    ageYears = value[0];
+                    ageClass = centers.length > 0 ? groupOfYears(Math.max(0.0, ageYears)) : -1;
+                    break;
+                }
+                case "gender_sigmoid": {
+                    genderProb = value[0];
+                    gender = genderProb >= 0.5 ? 1 : 0;
+                    break;
+                }
+                case "age_gender_2hot": {
+                    int k = centers.length;
+                    double ageThreshold = spec.decodingValue("undefined_age_threshold", Math.round(2.0 / k * 1e4) / 1e4);
+                    double genderThreshold = spec.decodingValue("undefined_gender_threshold", DEFAULT_UNDEFINED_GENDER_THRESHOLD);
+                    ageClass = argmax(value, 0, k);
+                    gender = argmax(value, k, k + 2) - k;
+                    double genderSum = (double) value[k] + value[k + 1];
+                    genderProb = value[k + 1] / Math.max(genderSum, 1e-12);
+                    ageYears = expected(value, 0, k, centers);
+                    confidence = value[ageClass];
+                    undefined = value[ageClass] < ageThreshold || value[k + gender] < genderThreshold;
+                    break;
+                }
+                case "age_gender_tuple": {
+                    double[] thresholds = spec.decodingList("tuple_age_thresholds");
+                    if (thresholds == null) {  // rounding fallback, as edge/decode.py
+                        thresholds = new double[Math.max(0, centers.length - 1)];
+                        for (int i = 0; i < thresholds.length; i++) {
+                            thresholds[i] = i + 0.5;
+                        }
+                    }
+                    double genderThreshold = spec.decodingValue("tuple_gender_threshold", 0.5);
+                    ageClass = 0;
+                    while (ageClass < thresholds.length && value[0] >= thresholds[ageClass]) {
+                        ageClass++;  // numpy searchsorted(side="right"): count of thresholds <= value
+                    }
+                    ageYears = centers.length > ageClass ? centers[ageClass] : Double.NaN;
+                    genderProb = value[1];
+                    gender = value[1] >= genderThreshold ? 1 : 0;
+                    break;
+                }
+                default:
+                    throw new SpecException("output '" + out.name + "' has kind '" + out.kind
+                            + "' that this app does not know: update the app");
+            }
+        }
+        String group = ageClass >= 0 && ageClass < spec.ageClassNames.size() ? spec.ageClassNames.get(ageClass) : null;
+        String genderName = gender >= 0 && gender < spec.genderClassNames.size() ? spec.genderClassNames.get(gender) : null;
+        return new FaceLabel(ageClass, group, ageYears, gender, genderName, genderProb, confidence, undefined);
+    }
+
+    /** edge.labels' group_of_years: utk20 = 5-year bins; otherwise the nearest "a-b"/"a+" range, ties older. */
+    private int groupOfYears(double years) {
+        int groups = spec.ageClassNames.size();
+        if (spec.labelScheme.equals("utk20")) {
+            return Math.min((int) years / 5, groups - 1);
+        }
+        int best = 0;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < groups; i++) {
+            String name = spec.ageClassNames.get(i);
+            String[] parts = name.replace("+", "").split("-");
+            double low = Double.parseDouble(parts[0]);
+            double high = name.endsWith("+") ? Double.POSITIVE_INFINITY : Double.parseDouble(parts[parts.length - 1]);
+            double distance = low <= years && years <= high ? 0 : Math.min(Math.abs(years - low), Math.abs(years - high));
+            if (distance <= bestDistance) {
+                best = i;
+                bestDistance = distance;
+            }
+        }
+        return best;
+    }
+
+    private static int argmax(float[] values, int from, int to) {
+        int best = from;
+        for (int i = from + 1; i < to; i++) {
+            if (values[i] > values[best]) {
+                best = i;  // first maximum wins, as numpy's argmax
+            }
+        }
+        return best;
+    }
+
+    private static double expected(float[] values, int from, int to, double[] centers) {
+        double sum = 0;
+        double weighted = 0;
+        for (int i = from; i < to; i++) {
+            sum += values[i];
+            weighted += values[i] * centers[i - from];
+        }
+        return weighted / Math.max(sum, 1e-12);
+    }
+}

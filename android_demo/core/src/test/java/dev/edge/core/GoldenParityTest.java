@@ -1,0 +1,107 @@
+package dev.edge.core;
+
+import org.json.JSONArray;
+import org.json.JSONObject;
+import org.junit.Test;
+
+import java.io.File;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+
+/**
+ * The phone's pre- and post-processing against the golden vectors that {@code edge export}
+ * computed with the Python pipeline and the shipped model (golden.json + golden/*.png).
+ */
+public class GoldenParityTest {
+    private static final double MIN_EQUAL_SHARE = 0.99;
+
+    private static ModelSpec shippedSpec(File export, JSONObject golden) throws Exception {
+        File model = new File(export, golden.getString("model"));
+        return EmbeddedSpec.read(TestFiles.bytes(model), model.getName());
+    }
+
+    @Test
+    public void quantizedInputsMatchPythonOnEveryGoldenFace() throws Exception {
+        for (File export : TestFiles.exportDirs()) {
+            JSONObject golden = TestFiles.json(new File(export, "golden.json"));
+            ModelSpec spec = shippedSpec(export, golden);
+            Preprocessor preprocessor = new Preprocessor(spec);
+            JSONArray faces = golden.getJSONArray("faces");
+            assertTrue("golden.json has no faces", faces.length() > 0);
+            long total = 0;
+            long equal = 0;
+            int worst = 0;
+            for (int i = 0; i < faces.length(); i++) {
+                JSONObject face = faces.getJSONObject(i);
+                TestFiles.Argb image = TestFiles.argb(new File(export, face.getString("image")));
+                int[] pixels = preprocessor.pixels(image.pixels, image.width, image.height, null);
+                float[] input = preprocessor.toFloat(pixels);
+                float[] expectedFloat = TestFiles.floats(face.getJSONArray("input_float"));
+                assertEquals(face.getString("image") + ": input size", expectedFloat.length, input.length);
+                for (int j = 0; j < input.length; j++) {
+                    assertEquals(face.getString("image") + " input_float[" + j + "]", expectedFloat[j], input[j], 1e-5);
+                }
+                if (face.isNull("input_quantized")) {
+                    continue;  // float-input model: the float input above is what it takes
+                }
+                assertNotNull("an int8 model's spec records its input quantization", spec.inputQuantization);
+                int[] quantized = spec.inputQuantization.quantize(input, -128, 127);
+                int[] expected = TestFiles.ints(face.getJSONArray("input_quantized"));
+                for (int j = 0; j < quantized.length; j++) {
+                    int difference = Math.abs(quantized[j] - expected[j]);
+                    worst = Math.max(worst, difference);
+                    equal += difference == 0 ? 1 : 0;
+                    total++;
+                }
+            }
+            double share = total == 0 ? 1.0 : equal / (double) total;
+            System.out.printf("golden input parity (%s): %d/%d quantized values equal (%.4f), max difference %d step(s)%n",
+                    export.getName(), equal, total, share, worst);
+            assertTrue("quantized inputs equal on only " + share + " of values", share >= MIN_EQUAL_SHARE);
+            assertTrue("a quantized input differs by " + worst + " steps", worst <= 1);
+        }
+    }
+
+    @Test
+    public void decodedLabelsMatchPythonOnEveryGoldenFace() throws Exception {
+        for (File export : TestFiles.exportDirs()) {
+            JSONObject golden = TestFiles.json(new File(export, "golden.json"));
+            ModelSpec spec = shippedSpec(export, golden);
+            OutputDecoder decoder = new OutputDecoder(spec);
+            JSONArray faces = golden.getJSONArray("faces");
+            int undefined = 0;
+            for (int i = 0; i < faces.length(); i++) {
+                JSONObject face = faces.getJSONObject(i);
+                String name = face.getString("image");
+                Map<String, float[]> outputs = new HashMap<>();
+                for (ModelSpec.Output out : spec.outputs) {
+                    int[] raw = TestFiles.ints(face.getJSONObject("raw_outputs").getJSONArray(out.name));
+                    float[] values = OutputDecoder.dequantize(raw, out.quantization);
+                    float[] expected = TestFiles.floats(face.getJSONObject("dequantized_outputs").getJSONArray(out.name));
+                    double step = out.quantization == null ? 1e-5 : out.quantization.step();
+                    for (int j = 0; j < values.length; j++) {
+                        assertEquals(name + " " + out.name + "[" + j + "]", expected[j], values[j], step);
+                    }
+                    outputs.put(out.name, values);
+                }
+                FaceLabel label = decoder.decode(outputs);
+                JSONObject expected = face.getJSONObject("decoded");
+                assertEquals(name + " age group", expected.isNull("age_group") ? null : expected.getString("age_group"), label.ageGroup);
+                assertEquals(name + " gender", expected.isNull("gender") ? null : expected.getString("gender"), label.genderName);
+                assertEquals(name + " undefined", expected.getBoolean("undefined"), label.undefined);
+                assertEquals(name + " age years", expected.getDouble("age_years"), label.ageYears, 0.006);
+                assertEquals(name + " P(female)", expected.getDouble("gender_prob_female"), label.genderProbFemale, 6e-5);
+                undefined += label.undefined ? 1 : 0;
+                if (i < 3) {
+                    System.out.println("  " + name + ": " + label.text());
+                }
+            }
+            System.out.printf("golden labels (%s, %s): %d faces decoded like Python, %d Undefined%n",
+                    export.getName(), spec.family, faces.length(), undefined);
+        }
+    }
+}
