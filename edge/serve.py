@@ -50,7 +50,9 @@ def find_web_assets(path: Path, log: Callable[[str], None] = print) -> Path:
     for candidate in (path, path / WEB_SUBDIR):
         if (candidate / MANIFEST_NAME).is_file():
             return candidate
-    if (path / "export_report.json").is_file():
+    from edge.layout import is_export_dir
+
+    if is_export_dir(path):
         log(f"{path} has no web assets yet: writing them to {path / WEB_SUBDIR}")
         write_web_assets(path, path / WEB_SUBDIR, log)
         return path / WEB_SUBDIR

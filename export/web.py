@@ -34,6 +34,7 @@ from typing import Callable
 
 import numpy as np
 
+from edge import layout
 from edge.errors import CheckFailed, EdgeError
 from edge.io import write_bytes_atomic, write_json_atomic
 from edge.spec import QuantParams, Spec
@@ -164,14 +165,14 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     ``web_assets.json`` (the index). Returns the manifest path. Nothing needs TensorFlow.
     """
     export_dir, dest = Path(export_dir), Path(dest)
-    report_path = export_dir / "export_report.json"
+    report_path = export_dir / layout.EXPORT_REPORT
     if not report_path.is_file():
-        raise EdgeError(f"{export_dir} is not an edge export directory (no export_report.json): run `edge export RUN --int8`")
+        raise EdgeError(f"{export_dir} is not an edge export directory (no {layout.EXPORT_REPORT}): run `edge export RUN --int8`")
     shipped_name = json.loads(report_path.read_text())["shipped_model"]
     shipped_path = export_dir / shipped_name
     shipped_bytes = shipped_path.read_bytes()
     shipped_spec = read_spec_bytes(shipped_bytes)
-    golden = json.loads((export_dir / "golden.json").read_text())
+    golden = json.loads((export_dir / layout.GOLDEN_JSON).read_text())
 
     bare = make_web_model(shipped_bytes)
     spec = web_spec(shipped_spec, bare)
@@ -180,11 +181,11 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
 
     dest.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(dest / WEB_MODEL_NAME, web_bytes)
-    shutil.copyfile(export_dir / "labels.txt", dest / "labels.txt")
-    if (dest / "golden").is_dir():
-        shutil.rmtree(dest / "golden")
-    shutil.copytree(export_dir / "golden", dest / "golden")
-    shutil.copyfile(export_dir / "golden.json", dest / "golden.json")
+    shutil.copyfile(export_dir / layout.LABELS_TXT, dest / layout.LABELS_TXT)
+    if (dest / layout.GOLDEN_DIR).is_dir():
+        shutil.rmtree(dest / layout.GOLDEN_DIR)
+    shutil.copytree(export_dir / layout.GOLDEN_DIR, dest / layout.GOLDEN_DIR)
+    shutil.copyfile(export_dir / layout.GOLDEN_JSON, dest / layout.GOLDEN_JSON)
     from edge.detect import DETECTOR_CONFIG_FILE, write_detector_assets
 
     write_detector_assets(dest)
@@ -194,8 +195,8 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     manifest = {
         "model": WEB_MODEL_NAME,
         "detector": DETECTOR_CONFIG_FILE,
-        "golden": "golden.json",
-        "labels": "labels.txt",
+        "golden": layout.GOLDEN_JSON,
+        "labels": layout.LABELS_TXT,
         "source_model": shipped_name,
         "input": {"dtype": "uint8" if quant else "float32", "quantization": None if quant is None else
                   {"scale": quant.scale, "zero_point": quant.zero_point}, "raw_pixels": raw_pixels},
