@@ -16,7 +16,7 @@ import numpy as np
 
 from edge.errors import EdgeError
 from edge.spec import Spec
-from edge.tflite_meta import read_spec_bytes
+from edge.tflite_meta import read_spec_checked
 
 
 def _interpreter_classes():
@@ -73,12 +73,7 @@ class TFLiteModel:
             raise EdgeError(f"model not found: {self.path}")
         self.model_bytes = path_or_bytes if isinstance(path_or_bytes, bytes) else self.path.read_bytes()
         where = str(self.path) if self.path is not None else "the model"
-        try:
-            self.spec = spec or read_spec_bytes(self.model_bytes, where)
-        except EdgeError:
-            # a cut-off file loses its appended spec first: say "corrupt" when the runtime cannot load it either
-            make_interpreter(self.model_bytes, num_threads, where)
-            raise
+        self.spec = spec or read_spec_checked(self.model_bytes, where)
         self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, num_threads, where)
         self.input = self.interpreter.get_input_details()[0]
         self.output_details = self.interpreter.get_output_details()

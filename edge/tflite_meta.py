@@ -87,4 +87,17 @@ def read_spec(model_path: Path) -> Spec:
     path = Path(model_path)
     if not path.is_file():
         raise EdgeError(f"model not found: {path}")
-    return read_spec_bytes(path.read_bytes(), str(path))
+    return read_spec_checked(path.read_bytes(), str(path))
+
+
+def read_spec_checked(model_bytes: bytes, where: str) -> Spec:
+    """``read_spec_bytes``, but a file whose spec is missing because the file itself is cut off or
+    damaged is reported as "truncated or corrupt" (the runtime is asked whether it can load it)."""
+    try:
+        return read_spec_bytes(model_bytes, where)
+    except EdgeError:
+        if model_bytes[4:8] == TFLITE_IDENTIFIER:
+            from edge.runtime import make_interpreter
+
+            make_interpreter(model_bytes, 1, where)  # raises the "truncated or corrupt" error when it cannot load
+        raise

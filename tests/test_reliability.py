@@ -315,6 +315,21 @@ def test_15_a_kill_between_the_two_renames_is_recovered(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
 
+@pytest.mark.slow
+def test_15_a_real_sigkill_mid_swap_is_recovered_by_the_next_command(tmp_path, trained_run, utkface_dir):
+    out = tmp_path / "export"
+    _complete_export(out, "previous")
+    environment = {**os.environ, "EDGE_EXPORT_NO_EXCHANGE": "1", "EDGE_EXPORT_KILL_MID_SWAP": "1"}
+    done = subprocess.run([EDGE, "export", str(trained_run("mobile")), "--out", str(out)], env=environment,
+                          capture_output=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode(errors="replace")[-2000:]
+    assert not out.exists()  # killed between the renames: both exports sit in hidden folders
+    result = run_cli("validate", out, "--data", utkface_dir, "--max-images", "10", "--no-keras")
+    assert "recovered the export" in result.output, result.output
+    assert (out / "model_float32.tflite").stat().st_size > 10_000  # the new, complete export
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export.")] == [".export.lock"]
+
+
 def test_16_stale_staging_is_reclaimed_and_hidden_folds_are_ignored(tmp_path):
     out = _complete_export(tmp_path / "export", "current")
     stale = tmp_path / f".export{layout.STAGING_TAG}{2 ** 22 + 5}-x"
