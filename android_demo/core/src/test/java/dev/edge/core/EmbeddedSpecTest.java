@@ -78,7 +78,7 @@ public class EmbeddedSpecTest {
                 assertEquals(out.getString("name"), spec.outputs.get(i).name);
                 assertEquals(out.getInt("tflite_index"), spec.outputs.get(i).tfliteIndex);
             }
-            System.out.println("embedded spec (" + export.getName() + "): " + spec.family + ", " + spec.imageSize + "x"
+            System.out.println("embedded spec (" + TestFiles.label(export) + "): " + spec.family + ", " + spec.imageSize + "x"
                     + spec.imageSize + " " + spec.color + ", " + spec.interpolation + ", input " + spec.inputQuantization);
         }
     }

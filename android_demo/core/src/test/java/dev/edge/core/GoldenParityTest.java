@@ -60,7 +60,7 @@ public class GoldenParityTest {
             }
             double share = total == 0 ? 1.0 : equal / (double) total;
             System.out.printf("golden input parity (%s): %d/%d quantized values equal (%.4f), max difference %d step(s)%n",
-                    export.getName(), equal, total, share, worst);
+                    TestFiles.label(export), equal, total, share, worst);
             assertTrue("quantized inputs equal on only " + share + " of values", share >= MIN_EQUAL_SHARE);
             assertTrue("a quantized input differs by " + worst + " steps", worst <= 1);
         }
@@ -101,7 +101,7 @@ public class GoldenParityTest {
                 }
             }
             System.out.printf("golden labels (%s, %s): %d faces decoded like Python, %d Undefined%n",
-                    export.getName(), spec.family, faces.length(), undefined);
+                    TestFiles.label(export), spec.family, faces.length(), undefined);
         }
     }
 }

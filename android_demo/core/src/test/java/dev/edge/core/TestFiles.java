@@ -46,6 +46,12 @@ final class TestFiles {
         return new File[]{dir("edge.export.dir")};
     }
 
+    /** "run/export" for messages: export directories are all called "export". */
+    static String label(File export) {
+        File parent = export.getAbsoluteFile().getParentFile();
+        return (parent == null ? "" : parent.getName() + "/") + export.getName();
+    }
+
     static String text(File file) throws Exception {
         return new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8);
     }
