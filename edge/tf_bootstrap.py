@@ -77,3 +77,18 @@ def predict_outputs(model, images_uint8: np.ndarray, spec: Spec, batch: int = 25
     from edge.preprocess import to_model_input
 
     return keras_outputs(model, to_model_input(images_uint8, spec), spec, batch)
+
+
+def save_model_atomic(model, path: Path) -> None:
+    """Save a Keras model under a temporary name and rename it into place; never leave the temp behind.
+
+    Keras wants a ``.keras`` suffix, so the temporary is ``.<name>.tmp.keras`` (a full disk
+    would otherwise leave it there, keeping the disk full).
+    """
+    temp = path.with_name(f".{path.name}.tmp.keras")
+    try:
+        model.save(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -237,6 +237,7 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
 
     tf, keras = import_tf()
     from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training
+    from export.qat import qat_learning_rate, quantization_aware_finetune
     from train.run_data import load_run_data
 
     model = load_keras_model(run_dir / layout.MODEL_KERAS)
@@ -282,9 +283,9 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
         started = time.perf_counter()
         write_model("model_int8_ptq", convert(model, "int8", calibration), None, started)
         started = time.perf_counter()
-        _quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log)
+        quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log)
         write_model("model_int8_qat", convert(qat_model, "int8", calibration), None, started)
-        report["qat"] = {"epochs": options.qat_epochs, "learning_rate": _qat_learning_rate(config),
+        report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(config),
                          "targets": "float model outputs (distillation)"}
 
     # step 5: the release gate
@@ -312,42 +313,6 @@ def _pick(index: np.ndarray, count: int, seed: int) -> np.ndarray:
     if len(index) <= count:
         return np.asarray(index)
     return np.sort(np.random.default_rng(seed).choice(index, count, replace=False))
-
-
-def _qat_learning_rate(config: dict) -> float:
-    return float(config["lr"]) * 0.05  # fine-tune gently from the trained float weights
-
-
-def _quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, data, calibration: np.ndarray,
-                                 epochs: int, log: Log) -> None:
-    """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
-
-    Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
-    and slow EMA would otherwise clip the heads' logits). Targets are the float model's
-    outputs on the un-augmented training images; the learning rate is 1/20 of training's.
-    With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
-    """
-    from export.convert import calibrate_qat_ranges
-    from train.losses import compile_distillation
-    from train.pipeline import make_dataset
-
-    ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
-    log(f"QAT: {ranges} activation ranges set from {len(calibration)} real images")
-    compile_distillation(qat_model, config["model"], spec.label_scheme, _qat_learning_rate(config) if epochs else 0.0)
-    train_images = data.images[data.split.train]
-    images = train_images if epochs else train_images[: int(config["batch"])]  # 0 epochs: one batch
-    teacher_outputs = teacher.predict(to_model_input(images, spec), batch_size=256, verbose=0)
-    y = tuple(teacher_outputs) if isinstance(teacher_outputs, list) else teacher_outputs
-    weight = tuple(np.ones(len(images), np.float32) for _ in spec.outputs) if len(spec.outputs) > 1 \
-        else np.ones(len(images), np.float32)
-    dataset = make_dataset(images, y, weight, spec, int(config["batch"]), training=True,
-                           seed=int(config["seed"]), augment=False)
-    for epoch in range(max(epochs, 1)):
-        started = time.perf_counter()
-        history = qat_model.fit(dataset, epochs=1, verbose=0)
-        if epochs:
-            log(f"QAT epoch {epoch + 1}/{epochs}: loss {history.history['loss'][-1]:.4f} "
-                f"({time.perf_counter() - started:.1f}s)")
 
 
 def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_outputs: dict, data, check_index,

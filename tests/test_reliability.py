@@ -153,7 +153,7 @@ def test_04_read_only_and_full_disks_give_one_line(tmp_path, utkface_dir, export
 
 
 def test_05_a_failed_save_leaves_no_temporary_file(tmp_path):
-    from train.trainer import save_model_atomic
+    from edge.tf_bootstrap import save_model_atomic
 
     class DiskFullModel:
         def save(self, path):

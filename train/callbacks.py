@@ -15,8 +15,7 @@ from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics
 from edge.tf_bootstrap import import_tf
-from edge.tf_bootstrap import predict_outputs
-from train.trainer import save_model_atomic
+from edge.tf_bootstrap import predict_outputs, save_model_atomic
 
 tf, keras = import_tf()
 

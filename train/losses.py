@@ -44,18 +44,3 @@ def compile_model(model, family: str, label_scheme: str, learning_rate: float) -
         model.compile(optimizer=optimizer, loss=masked_tuple_mse)
     else:
         raise ValueError(family)
-
-
-def compile_distillation(model, family: str, label_scheme: str, learning_rate: float) -> None:
-    """Compile a QAT model to reproduce its float teacher's outputs (soft targets, list order)."""
-    optimizer = keras.optimizers.Adam(learning_rate)
-    if family in ("cnn", "mobile"):
-        age_loss = keras.losses.Huber(delta=5.0) if label_scheme == "age" else keras.losses.CategoricalCrossentropy()
-        model.compile(optimizer=optimizer, loss=[age_loss, keras.losses.BinaryCrossentropy()],
-                      loss_weights=[0.2 if label_scheme == "age" else 1.0, 1.0])
-    elif family == "fcn2hot":
-        model.compile(optimizer=optimizer, loss=two_hot_crossentropy)  # -sum(t log p) takes soft targets as is
-    elif family == "tuple":
-        model.compile(optimizer=optimizer, loss=keras.losses.MeanSquaredError())
-    else:
-        raise ValueError(family)

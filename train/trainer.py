@@ -35,7 +35,7 @@ from edge import layout
 from edge.io import check_output_dir, read_json, write_json_atomic, write_text_atomic
 from edge.metrics import confusion, label_metrics, mean_std
 from edge.spec import Spec
-from edge.tf_bootstrap import predict_outputs
+from edge.tf_bootstrap import predict_outputs, save_model_atomic
 from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from train.models import build_model, family_defaults, output_specs
@@ -455,21 +455,6 @@ def _checkpoint_epoch(run_dir: Path) -> int:
     """The last completed epoch recorded in a run's checkpoint state (0 when none)."""
     state = run_dir / layout.CHECKPOINT_DIR / layout.CHECKPOINT_STATE
     return int(read_json(state, "delete the run's checkpoint/ to start over").get("epoch", 0)) if state.is_file() else 0
-
-
-def save_model_atomic(model, path: Path) -> None:
-    """Save a Keras model under a temporary name and rename it into place; never leave the temp behind.
-
-    Keras wants a ``.keras`` suffix, so the temporary is ``.<name>.tmp.keras`` (a full disk
-    would otherwise leave it there, keeping the disk full).
-    """
-    temp = path.with_name(f".{path.name}.tmp.keras")
-    try:
-        model.save(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _summary_line(metrics: dict) -> str:

@@ -1,0 +1,70 @@
+"""Quantization-aware fine-tuning: the int8 model learns to reproduce its float teacher.
+
+QAT-only code lives here (export/), not in the training package: the exporter is its only user.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from edge.preprocess import to_model_input
+from edge.spec import Spec
+from edge.tf_bootstrap import import_tf
+
+Log = Callable[[str], None]
+
+
+def qat_learning_rate(config: dict) -> float:
+    return float(config["lr"]) * 0.05  # fine-tune gently from the trained float weights
+
+
+def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, data, calibration: np.ndarray,
+                                 epochs: int, log: Log) -> None:
+    """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
+
+    Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
+    and slow EMA would otherwise clip the heads' logits). Targets are the float model's
+    outputs on the un-augmented training images; the learning rate is 1/20 of training's.
+    With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
+    """
+    from export.convert import calibrate_qat_ranges
+    from train.pipeline import make_dataset
+
+    ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
+    log(f"QAT: {ranges} activation ranges set from {len(calibration)} real images")
+    compile_distillation(qat_model, config["model"], spec.label_scheme, qat_learning_rate(config) if epochs else 0.0)
+    train_images = data.images[data.split.train]
+    images = train_images if epochs else train_images[: int(config["batch"])]  # 0 epochs: one batch
+    teacher_outputs = teacher.predict(to_model_input(images, spec), batch_size=256, verbose=0)
+    y = tuple(teacher_outputs) if isinstance(teacher_outputs, list) else teacher_outputs
+    weight = tuple(np.ones(len(images), np.float32) for _ in spec.outputs) if len(spec.outputs) > 1 \
+        else np.ones(len(images), np.float32)
+    dataset = make_dataset(images, y, weight, spec, int(config["batch"]), training=True,
+                           seed=int(config["seed"]), augment=False)
+    for epoch in range(max(epochs, 1)):
+        started = time.perf_counter()
+        history = qat_model.fit(dataset, epochs=1, verbose=0)
+        if epochs:
+            log(f"QAT epoch {epoch + 1}/{epochs}: loss {history.history['loss'][-1]:.4f} "
+                f"({time.perf_counter() - started:.1f}s)")
+
+
+def compile_distillation(model, family: str, label_scheme: str, learning_rate: float) -> None:
+    """Compile a QAT model to reproduce its float teacher's outputs (soft targets, list order)."""
+    from train.losses import two_hot_crossentropy
+
+    _, keras = import_tf()
+    optimizer = keras.optimizers.Adam(learning_rate)
+    if family in ("cnn", "mobile"):
+        age_loss = keras.losses.Huber(delta=5.0) if label_scheme == "age" else keras.losses.CategoricalCrossentropy()
+        model.compile(optimizer=optimizer, loss=[age_loss, keras.losses.BinaryCrossentropy()],
+                      loss_weights=[0.2 if label_scheme == "age" else 1.0, 1.0])
+    elif family == "fcn2hot":
+        model.compile(optimizer=optimizer, loss=two_hot_crossentropy)  # -sum(t log p) takes soft targets as is
+    elif family == "tuple":
+        model.compile(optimizer=optimizer, loss=keras.losses.MeanSquaredError())
+    else:
+        raise ValueError(family)
