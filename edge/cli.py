@@ -329,6 +329,7 @@ def pipeline(
                                        batch=DEMO_BATCH if smoke else None), run_dir, log=_log)
     if smoke:  # the demo set is learnable: say whether this model learned it
         learned, learned_line = demo_learning_check(metrics, data)
+        learned_line = learned_line if learned else f"[bold red]{learned_line}[/bold red]"
         _log(learned_line)
     _log("[bold]2/3 export --int8[/bold]")
     export = export_run(run_dir, run_dir / "export", ExportOptions(int8=True, qat_epochs=qat_epochs), log=_log)
@@ -345,8 +346,6 @@ def pipeline(
         _log(learned_line)
         for line in next_steps():
             _log(line)
-        if not learned:
-            raise typer.Exit(1)
     if not result.gate_passed:
         raise typer.Exit(1)
 
