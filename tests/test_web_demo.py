@@ -302,6 +302,28 @@ def test_edge_serve_serves_the_page_and_an_export_it_completes(exported_run, tmp
         process.terminate()
         process.wait(timeout=20)
 
+    # https with the user's own certificate (what a phone needs for the live camera)
+    import ssl
+
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=edge",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True,
+                   capture_output=True)
+    from edge.serve import make_server
+
+    server = make_server(export, port=0, cert=tmp_path / "cert.pem", key=tmp_path / "key.pem", quiet=True,
+                         log=lambda message: None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert server.url.startswith("https://localhost:")
+        unverified = ssl.create_default_context()
+        unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE  # self-signed on purpose
+        with urllib.request.urlopen(server.url + "assets/web_assets.json", context=unverified) as response:
+            assert json.loads(response.read())["model"] == "model.tflite"
+    finally:
+        server.shutdown()
+    result = run_cli("serve", export, "--cert", tmp_path / "cert.pem")
+    assert result.exit_code == 2 and "--cert and --key go together" in result.output
+
     result = run_cli("serve", tmp_path / "nowhere")
     assert result.exit_code == 2 and "not a directory" in result.output
     result = run_cli("serve", tmp_path)

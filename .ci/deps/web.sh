@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser tests (tests/test_web_demo.py): Debian's Chromium + chromedriver, node/npm, and the page's
+# Browser tests (tests/test_web_demo.py): Debian's Chromium + chromedriver, node/npm, openssl, and the page's
 # npm packages (LiteRT.js, playwright-core, face-api.js for the benchmark) from web_demo/package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,6 +8,7 @@ need=()
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
+command -v openssl >/dev/null || need+=(openssl)  # the https test of `edge serve --cert/--key`
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

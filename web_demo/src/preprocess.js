@@ -30,51 +30,71 @@ const f32 = Math.fround;
 // cvRound: round half to even (lrint in the default FP mode), then saturate to uint8.
 function saturateUint8(value) {
   let r = Math.round(value);
-  if (Math.abs(value % 1) === 0.5) r = 2 * Math.round(value / 2);
+  if (r - value === 0.5 && (r & 1)) r -= 1; // a tie rounded up to an odd number: go to the even one
   return r < 0 ? 0 : r > 255 ? 255 : r;
 }
 
-// OpenCV's computeResizeAreaTab: the (destination, source, weight) triples of one axis.
-function areaTable(sourceSize, destinationSize, scale) {
-  const table = [];
+// OpenCV's computeResizeAreaTab: the (destination, source, weight) triples of one axis, as typed
+// arrays (tables are cached: camera crops repeat sizes, and building them costs more than using them).
+const areaTables = new Map();
+function areaTable(sourceSize, destinationSize) {
+  const key = `${sourceSize}:${destinationSize}`;
+  if (areaTables.has(key)) return areaTables.get(key);
+  const scale = sourceSize / destinationSize;
+  const dst = [], src = [], weight = [];
+  const add = (d, s, w) => { dst.push(d); src.push(s); weight.push(w); };
   for (let d = 0; d < destinationSize; d++) {
     const fs1 = d * scale, fs2 = fs1 + scale;
     const cellWidth = Math.min(scale, sourceSize - fs1);
     let s1 = Math.ceil(fs1), s2 = Math.floor(fs2);
     s2 = Math.min(s2, sourceSize - 1);
     s1 = Math.min(s1, s2);
-    if (s1 - fs1 > 1e-3) table.push([d, s1 - 1, f32((s1 - fs1) / cellWidth)]);
-    for (let s = s1; s < s2; s++) table.push([d, s, f32(1.0 / cellWidth)]);
-    if (fs2 - s2 > 1e-3) table.push([d, s2, f32(Math.min(Math.min(fs2 - s2, 1.0), cellWidth) / cellWidth)]);
+    if (s1 - fs1 > 1e-3) add(d, s1 - 1, (s1 - fs1) / cellWidth);
+    for (let s = s1; s < s2; s++) add(d, s, 1.0 / cellWidth);
+    if (fs2 - s2 > 1e-3) add(d, s2, Math.min(Math.min(fs2 - s2, 1.0), cellWidth) / cellWidth);
   }
+  const table = { n: dst.length, dst: Int32Array.from(dst), src: Int32Array.from(src), weight: Float32Array.from(weight) };
+  if (areaTables.size > 256) areaTables.clear();
+  areaTables.set(key, table);
   return table;
 }
 
-// cv2.resize(..., INTER_AREA) for shrinking by a non-integer factor (float32 accumulation).
+// cv2.resize(..., INTER_AREA) for shrinking by a non-integer factor, in OpenCV's float32
+// arithmetic: a uint8 x float32 product and a sum of two float32 values are exact in a double,
+// so storing them into a Float32Array rounds once, exactly like C++ float.
 function resizeAreaGeneral(image, width, height, channels) {
-  const scaleX = image.width / width, scaleY = image.height / height;
-  const xTable = areaTable(image.width, width, scaleX), yTable = areaTable(image.height, height, scaleY);
+  const xt = areaTable(image.width, width), yt = areaTable(image.height, height);
+  const source = image.data, sourceRow = image.width * channels;
   const rowWidth = width * channels;
   const out = new Uint8Array(height * rowWidth);
   const buffer = new Float32Array(rowWidth), sum = new Float32Array(rowWidth);
-  let previous = yTable.length ? yTable[0][0] : 0;
-  for (const [dy, sy, beta] of yTable) {
+  let previous = yt.n ? yt.dst[0] : 0;
+  for (let k = 0; k < yt.n; k++) {
+    const dy = yt.dst[k], beta = yt.weight[k], row = yt.src[k] * sourceRow;
     buffer.fill(0);
-    const row = sy * image.width * channels;
-    for (const [dx, sx, alpha] of xTable) {
-      for (let c = 0; c < channels; c++) {
-        const i = dx * channels + c;
-        buffer[i] = f32(buffer[i] + f32(image.data[row + sx * channels + c] * alpha));
+    if (channels === 3) { // the only case the page uses (RGB before the colour step): unrolled
+      for (let j = 0; j < xt.n; j++) {
+        const d = xt.dst[j] * 3, s = row + xt.src[j] * 3, alpha = xt.weight[j];
+        buffer[d] += f32(source[s] * alpha);
+        buffer[d + 1] += f32(source[s + 1] * alpha);
+        buffer[d + 2] += f32(source[s + 2] * alpha);
+      }
+    } else {
+      for (let j = 0; j < xt.n; j++) {
+        const d = xt.dst[j] * channels, s = row + xt.src[j] * channels, alpha = xt.weight[j];
+        for (let c = 0; c < channels; c++) buffer[d + c] += f32(source[s + c] * alpha);
       }
     }
     if (dy !== previous) {
-      for (let i = 0; i < rowWidth; i++) { out[previous * rowWidth + i] = saturateUint8(sum[i]); sum[i] = f32(beta * buffer[i]); }
+      const base = previous * rowWidth;
+      for (let i = 0; i < rowWidth; i++) { out[base + i] = saturateUint8(sum[i]); sum[i] = beta * buffer[i]; }
       previous = dy;
     } else {
-      for (let i = 0; i < rowWidth; i++) sum[i] = f32(sum[i] + f32(beta * buffer[i]));
+      for (let i = 0; i < rowWidth; i++) sum[i] += f32(beta * buffer[i]);
     }
   }
-  for (let i = 0; i < rowWidth; i++) out[previous * rowWidth + i] = saturateUint8(sum[i]);
+  const base = previous * rowWidth;
+  for (let i = 0; i < rowWidth; i++) out[base + i] = saturateUint8(sum[i]);
   return out;
 }
 
@@ -125,8 +145,11 @@ function resizeLinear(image, width, height, channels, areaMode) {
   };
   const xs = axis(image.width, width), ys = axis(image.height, height);
   const out = new Uint8Array(width * height * channels);
+  const rows = new Map(); // horizontal pass, once per source row used
   const rowCache = (sy) => {
+    if (rows.has(sy)) return rows.get(sy);
     const row = new Int32Array(width * channels);
+    rows.set(sy, row);
     const base = sy * image.width * channels;
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < channels; c++) {
