@@ -332,8 +332,20 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="composed frames per set")
     parser.add_argument("--negatives", type=int, default=300, help="face-free crops")
     parser.add_argument("--model", type=Path, help="an exported .tflite for the classifier-on-crops check")
+    parser.add_argument("--classifier-only", action="store_true",
+                        help="reuse OUT/detectors.json's detector figures and choice; add only the --model check")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.classifier_only:
+        report = json.loads((args.out / "detectors.json").read_text())
+        utk = load_dataset(args.data / "utkface", "utkface").records
+        split = holdout_split(utk, 0.15, 0.1, 42)
+        report["classifier_check"] = classifier_check(args.model, [utk[i] for i in split.test], np.random.default_rng(11),
+                                                      report["chosen_detector"], report["chosen_margin"], 400)
+        report["classifier_model"] = str(args.model)
+        (args.out / "detectors.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(markdown(report))
+        return
 
     utk = load_dataset(args.data / "utkface", "utkface").records
     split = holdout_split(utk, 0.15, 0.1, 42)  # `edge train`'s defaults: the same val/test chips
@@ -379,6 +391,7 @@ def main() -> None:
     report["chosen_detector"] = chosen
     report["chosen_margin"] = report["detectors"][chosen]["margin"]["best_margin"]
     if args.model:
+        report["classifier_model"] = str(args.model)
         report["classifier_check"] = classifier_check(args.model, test_records, np.random.default_rng(11), chosen,
                                                       report["chosen_margin"], 400)
     (args.out / "detectors.json").write_text(json.dumps(report, indent=2) + "\n")
