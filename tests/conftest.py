@@ -105,3 +105,14 @@ def exported_run(trained_run):
         return cache[family]
 
     return get
+
+
+# The fast tier (`pytest -m "not slow"`, under 2 minutes) runs on generated data only: a test that
+# reads the real datasets or trains a model is slow by definition, whether or not it says so.
+REAL_DATA_FIXTURES = {"utkface_dir", "adience_dir", "trained_run", "exported_run", "runs_root"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -85,13 +85,18 @@ def _face(size=80, channels=3) -> np.ndarray:
 
 
 def _manifest(folder: Path, rows, header="path,age,gender") -> Path:
-    """Write a manifest (properly quoted) and an image for every row not named missing*."""
+    """Write a manifest (properly quoted) and a distinct image for every row not named missing*.
+
+    Distinct: identical bytes are one image to the loader (merged, or dropped on conflicting labels).
+    """
     import csv
 
     folder.mkdir(parents=True, exist_ok=True)
-    for name, *_ in rows:
+    for index, (name, *_) in enumerate(rows):
         if name and not name.startswith("missing") and not (folder / name).exists():
-            cv2.imwrite(str(folder / name), _face())
+            face = _face()
+            face[0, 0] = index  # one pixel makes the bytes unique
+            cv2.imwrite(str(folder / name), face)
     path = folder / "manifest.csv"
     with open(path, "w", newline="") as stream:
         writer = csv.writer(stream)
@@ -149,7 +154,7 @@ def test_broken_images_are_counted_and_skipped_by_the_loader(bad_files, tmp_path
     image_set = load_images(dataset.records, Spec.create("utk20", 32, "gray"), use_cache=False)
     assert len(image_set.records) == 5  # good, alpha, png16, gray, huge
     assert image_set.skipped.total == 3
-    assert set(image_set.skipped.counts) == {"empty file (0 bytes)", "truncated JPEG (no end-of-image marker)",
+    assert set(image_set.skipped.counts) == {"empty file (0 bytes)", "truncated JPEG (no end-of-image marker after the image data)",
                                              "not a decodable image"}
 
 
@@ -160,17 +165,18 @@ def test_csv_bad_rows_are_counted_with_line_numbers(tmp_path):
     assert [Path(r.path).name for r in dataset.records] == ["a.png", "b.png", "c.png"]
     assert dataset.records[2].adience_group == 4 and dataset.records[1].age_years is None
     counts = dataset.skipped.counts
-    assert counts["bad age value (want years 0-130 or a range like (25, 32))"] == 1
-    assert counts["bad gender value (want 0/1/m/f/male/female)"] == 1
+    assert counts["bad age value (want years 0..120 or a range like (25, 32))"] == 1
+    assert counts["bad gender value (want 0/1, m/f or male/female)"] == 1
     assert counts["image not present"] == 1 and counts["no age and no gender label"] == 1
     assert counts["row without a path"] == 1
     assert dataset.skipped.examples["image not present"] == ["manifest.csv:7"]
 
 
 def test_csv_with_missing_columns_is_one_clear_error(tmp_path):
-    manifest = _manifest(tmp_path, [("a.png", "30")], header="path,age")
-    with pytest.raises(EdgeError, match=r"lacks column\(s\) gender: the header must be path,age,gender"):
+    manifest = _manifest(tmp_path, [("a.png", "30")], header="picture,age")
+    with pytest.raises(EdgeError, match=r"no image-path column: name it one of path, file, filename, image"):
         load_csv(manifest)
+    assert len(load_csv(_manifest(tmp_path / "age-only", [("a.png", "30")], header="path,age")).records) == 1
 
 
 def test_empty_dataset_is_one_clear_error(tmp_path):

@@ -58,7 +58,7 @@ def test_quickstart_is_two_make_targets_and_ci_runs_the_same_test_command():
     assert commands == ["make demo", "make test"]
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "\ndemo: install\n\t$(BIN)/edge pipeline" in makefile
-    assert "\ntest: install\n\t$(BIN)/python -m pytest -q" in makefile
+    assert "\ntest: install test-deps\n\t$(BIN)/python -m pytest -q" in makefile
     assert "make test" in (PROJECT_ROOT / ".ci" / "run").read_text()
     demo_args = shlex.split(makefile.split("demo: install\n\t$(BIN)/edge ")[1].splitlines()[0])
     _parse(demo_args)
