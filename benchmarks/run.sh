@@ -33,3 +33,12 @@ step mobile-adience-transfer $EDGE train --data $DATA/adience --model mobile --f
 # Adience int8, the benchmark's form: every fold exported, each validated on its own test fold, mean +- std
 step export-mobile-adience-transfer $EDGE export "$OUT/mobile-adience-transfer" --int8 --qat-epochs 2
 step validate-mobile-adience-transfer $EDGE validate "$OUT/mobile-adience-transfer/export" --data $DATA/adience --threads 2
+
+# Face detectors and the crop margin on composed photos of real faces (BENCHMARKS.md "Face
+# detectors"); the classifier check runs the mobile QAT model on detector crops vs on chips
+step detectors .venv/bin/python benchmarks/detectors.py --out "$OUT/detectors" --model "$OUT/mobile-utk/export/model_int8_qat.tflite"
+# Every exported file: latency threads 1 and N, RSS, size, ratios, end-to-end per face (BENCHMARKS.md "edge benchmark")
+step benchmark-mobile-utk $EDGE benchmark "$OUT/mobile-utk/export" --threads 2
+# The anchors table and plots (BENCHMARKS.md "Against the anchors"); add --web-json with the
+# JSON line of `node benchmarks/web_latency.mjs` for the measured face-api.js row
+step anchors .venv/bin/python benchmarks/anchors.py --export "$OUT/mobile-utk/export" --out "$OUT/anchors"
