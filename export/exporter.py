@@ -379,7 +379,25 @@ def _labels_text(spec: Spec) -> str:
 
 
 def _copy_android_assets(out_dir: Path, assets: Path, shipped: str, log: Log) -> None:
+    """Put everything the Android app (android_demo/) loads into its assets folder.
+
+    The shipped model as ``model.tflite`` (spec embedded), ``spec.json`` (the app's fallback),
+    ``labels.txt``, ``golden.json`` + ``golden/*.png`` (the app's instrumented golden test and
+    the core's Gradle tests) and the face detector (``face_detector.tflite`` + ``.json`` from
+    ``edge.detect``; the spec's BlazeFace, or the default one when the spec names the desktop-only Haar).
+    """
+    from edge import detect
+
     assets.mkdir(parents=True, exist_ok=True)
     for name in (shipped, "spec.json", "labels.txt", "golden.json"):
         shutil.copyfile(out_dir / name, assets / ("model.tflite" if name == shipped else name))
-    log(f"android assets: {assets} (model.tflite, spec.json, labels.txt, golden.json)")
+    golden = assets / "golden"
+    if golden.is_dir():
+        shutil.rmtree(golden)  # faces of an earlier model must not outlive its golden.json
+    shutil.copytree(out_dir / "golden", golden)
+    detector = Spec.load(out_dir / "spec.json").face_crop.detector
+    if detect.canonical_name(detector) == detect.HAAR:
+        detector = detect.DEFAULT_DETECTOR
+    detect.write_detector_assets(assets, detector)
+    log(f"android assets: {assets} (model.tflite, spec.json, labels.txt, golden.json + golden/, "
+        f"{detect.DETECTOR_MODEL_FILE} + {detect.DETECTOR_CONFIG_FILE}: {detector})")
