@@ -146,7 +146,7 @@ def train(
     batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
     folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed for splits, shuffling and subsampling.")] = 42,
+    seed: Annotated[int, typer.Option(help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).")] = 42,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<model>-<dataset>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
     kind: KindOption = None,
@@ -210,6 +210,7 @@ def export_command(
     max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = DEFAULT_MAX_MAE_INCREASE,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = 0.0,
     min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = 0.0,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the QAT fine-tune (shuffling, dropout): one seed gives the same QAT model on CPU. Default: the run's training seed.")] = None,
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
 
@@ -226,7 +227,7 @@ def export_command(
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
                             max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            android_assets=android_assets, web_assets=web_assets)
+                            android_assets=android_assets, web_assets=web_assets, seed=seed)
     if web_assets and not int8:
         raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
     result = export_run(run_dir, out, options, log=_log)

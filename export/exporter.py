@@ -69,6 +69,7 @@ class ExportOptions:
     min_age_agreement: float = 0.0
     android_assets: Path | None = None
     web_assets: Path | None = None  # export/web.py: the browser page's files
+    seed: int | None = None  # QAT fine-tune seed (shuffling, dropout); None: the run's training seed
 
 
 @dataclass
@@ -283,7 +284,8 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
         started = time.perf_counter()
         write_model("model_int8_ptq", convert(model, "int8", calibration), None, started)
         started = time.perf_counter()
-        quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log)
+        quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log,
+                                    seed=options.seed)
         write_model("model_int8_qat", convert(qat_model, "int8", calibration), None, started)
         report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(config),
                          "targets": "float model outputs (distillation)"}

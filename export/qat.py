@@ -22,17 +22,21 @@ def qat_learning_rate(config: dict) -> float:
 
 
 def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, data, calibration: np.ndarray,
-                                 epochs: int, log: Log) -> None:
+                                 epochs: int, log: Log, seed: int | None = None) -> None:
     """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
 
     Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
     and slow EMA would otherwise clip the heads' logits). Targets are the float model's
     outputs on the un-augmented training images; the learning rate is 1/20 of training's.
     With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
+    ``seed`` (default: the run's training seed) seeds Python, NumPy and TensorFlow (dropout) and the
+    shuffling, so one seed gives the same QAT model.
     """
     from export.convert import calibrate_qat_ranges
     from train.pipeline import make_dataset
 
+    seed = int(config["seed"]) if seed is None else int(seed)
+    import_tf()[1].utils.set_random_seed(seed)
     ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
     log(f"QAT: {ranges} activation ranges set from {len(calibration)} real images")
     compile_distillation(qat_model, config["model"], spec.label_scheme, qat_learning_rate(config) if epochs else 0.0)
@@ -43,7 +47,7 @@ def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, da
     weight = tuple(np.ones(len(images), np.float32) for _ in spec.outputs) if len(spec.outputs) > 1 \
         else np.ones(len(images), np.float32)
     dataset = make_dataset(images, y, weight, spec, int(config["batch"]), training=True,
-                           seed=int(config["seed"]), augment=False)
+                           seed=seed, augment=False)
     for epoch in range(max(epochs, 1)):
         started = time.perf_counter()
         history = qat_model.fit(dataset, epochs=1, verbose=0)

@@ -51,8 +51,10 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
                  augment: bool | None = None):
     """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight).
 
-    ``training`` shuffles every epoch; ``augment`` (default: same as ``training``) adds the
-    random flip/rotation/shift/brightness.
+    ``training`` shuffles every epoch (also without augmentation: dataset lists are often
+    sorted, e.g. UTKFace by age); ``augment`` (default: same as ``training``) adds the random
+    flip/rotation/shift/brightness. Both are seeded by ``seed``: each epoch differs, and two
+    runs with one seed see the same order and the same augmentations.
     """
     augment = training if augment is None else augment
     tf, _ = import_tf()
@@ -68,21 +70,33 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
     dataset = dataset.map(scale_batch, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
         low, high = offset, 255.0 * scale + offset
-        dataset = dataset.map(lambda x, t, w: (augment_batch(x, low, high, seed), t, w),
-                              num_parallel_calls=tf.data.AUTOTUNE)
+        # one [2] stateless seed per batch from a seeded stream that differs every epoch (not every run)
+        batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(
+            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed), *batch_data[1:]),
+            num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
-def augment_batch(x, low: float, high: float, seed: int):
-    """Random flip, rotation (+-10 deg), shift (+-6%) and brightness (+-10%) per image."""
+def augment_batch(x, low: float, high: float, seed):
+    """Random flip, rotation (+-10 deg), shift (+-6%) and brightness (+-10%) per image.
+
+    ``seed`` is a shape-[2] integer tensor: the same seed gives the same augmentation (stateless ops).
+    """
     tf, _ = import_tf()
+    flip_seed, angle_seed, x_seed, y_seed, brightness_seed = tf.unstack(
+        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=5))
+
+    def uniform(shape, op_seed, low_value=-1.0, high_value=1.0):
+        return tf.random.stateless_uniform(shape, op_seed, low_value, high_value)
+
     batch = tf.shape(x)[0]
     height, width = tf.cast(tf.shape(x)[1], tf.float32), tf.cast(tf.shape(x)[2], tf.float32)
-    flip = tf.random.uniform([batch, 1, 1, 1]) < 0.5
+    flip = uniform([batch, 1, 1, 1], flip_seed, 0.0, 1.0) < 0.5
     x = tf.where(flip, tf.reverse(x, axis=[2]), x)
-    angle = tf.random.uniform([batch], -1.0, 1.0) * (MAX_ROTATION_DEGREES * math.pi / 180.0)
-    shift_x = tf.random.uniform([batch], -1.0, 1.0) * MAX_SHIFT_FRACTION * width
-    shift_y = tf.random.uniform([batch], -1.0, 1.0) * MAX_SHIFT_FRACTION * height
+    angle = uniform([batch], angle_seed) * (MAX_ROTATION_DEGREES * math.pi / 180.0)
+    shift_x = uniform([batch], x_seed) * MAX_SHIFT_FRACTION * width
+    shift_y = uniform([batch], y_seed) * MAX_SHIFT_FRACTION * height
     cos, sin = tf.cos(angle), tf.sin(angle)
     center_x, center_y = (width - 1) / 2, (height - 1) / 2
     # maps output pixel (x, y) to input pixel: rotate about the center, then shift
@@ -94,7 +108,7 @@ def augment_batch(x, low: float, high: float, seed: int):
     x = tf.raw_ops.ImageProjectiveTransformV3(
         images=x, transforms=transforms, output_shape=tf.shape(x)[1:3], fill_value=0.0,
         interpolation="BILINEAR", fill_mode="REFLECT")
-    brightness = tf.random.uniform([batch, 1, 1, 1], -1.0, 1.0) * MAX_BRIGHTNESS_DELTA * (high - low)
+    brightness = uniform([batch, 1, 1, 1], brightness_seed) * MAX_BRIGHTNESS_DELTA * (high - low)
     return tf.clip_by_value(x + brightness, low, high)
 
 

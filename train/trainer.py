@@ -349,6 +349,9 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     from train.callbacks import EpochEnd, ProgressBar
     from train.pipeline import make_dataset, measure_input_throughput, model_targets
 
+    # Python, NumPy and TensorFlow seeds (weight init, dropout, the tf.data ops' derived seeds): with the
+    # seeded shuffle and stateless augmentation, one --seed gives the same weights on CPU (tests/test_reproducible.py)
+    keras.utils.set_random_seed(config.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     done_epochs = _checkpoint_epoch(run_dir)
     if resume and (run_dir / layout.METRICS_JSON).is_file() and (run_dir / layout.MODEL_KERAS).is_file() \
@@ -367,7 +370,9 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
 
     def dataset_for(index: np.ndarray, training: bool, weights=None):
         y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights)
-        return make_dataset(images[index], y, weight, spec, config.batch, training and config.augment, config.seed)
+        # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
+        return make_dataset(images[index], y, weight, spec, config.batch, training, config.seed,
+                            augment=training and config.augment)
 
     train_data = dataset_for(split.train, True, class_weights)
     val_data = dataset_for(split.val, False) if len(split.val) else None
