@@ -2,7 +2,8 @@
 
 Steps:
 1. export small int8 models in this session (``exported_run``: mobile, and fcn2hot for the
-   2-hot "Undefined" decoding) -- each has golden.json + golden/*.png;
+   2-hot "Undefined" decoding) -- each has golden.json + golden/*.png -- and a float32 export
+   with ``--android-assets`` into an app-like assets folder (what the app itself loads);
 2. write cv2.resize + cvtColor cases for every interpolation the spec allows, and record
    edge.detect's BlazeFace runs (letterbox input, raw outputs, faces, crops) on real faces;
 3. compile the core and its JUnit tests with javac and run them against those files:
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, run_cli
 
 CORE = PROJECT_ROOT / "android_demo" / "core"
 JARS = ("/usr/share/java/junit4.jar", "/usr/share/java/hamcrest-core.jar", "/usr/share/java/com.android.json.jar")
@@ -127,6 +128,15 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
     for export in exports:
         assert (export / "golden.json").is_file() and any((export / "golden").glob("*.png"))
     spec = json.loads((exports[0] / "spec.json").read_text())
+    # ... and the app's assets folder exactly as `--android-assets` fills it (a float32 export:
+    # the float-input path, and the model found as model.tflite)
+    assets = tmp_path / "app" / "src" / "main" / "assets"
+    result = run_cli("export", exports[0].parent, "--out", tmp_path / "float-export", "--android-assets", assets)
+    assert result.exit_code == 0, result.output
+    assert {"model.tflite", "spec.json", "labels.txt", "golden.json", "golden", "face_detector.tflite",
+            "face_detector.json"} <= {p.name for p in assets.iterdir()}
+    assert len(list((assets / "golden").glob("*.png"))) == len(json.loads((assets / "golden.json").read_text())["faces"])
+    exports.append(assets)
 
     # 2. OpenCV resize cases and recorded detector runs
     _write_resize_cases(tmp_path / "resize", spec["image_size"])
@@ -134,6 +144,8 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
                   "edge.resize.dir": str(tmp_path / "resize")}
     if _record_detector(tmp_path / "detector", utkface_dir):
         properties["edge.detector.dir"] = str(tmp_path / "detector")
+        # the detector description the app reads is the one edge.detect recorded with
+        assert (assets / "face_detector.json").read_text() == (tmp_path / "detector" / "face_detector.json").read_text()
 
     # 3. compile and run the JUnit tests
     code, output = _run_junit(tmp_path, properties)
@@ -147,5 +159,5 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
     allowed_skips = 0 if "edge.detector.dir" in properties else 1
     assert skipped <= allowed_skips, output
     for line in ("golden input parity (mobile/export)", "golden labels (mobile/export, mobile)",
-                 "golden labels (fcn2hot/export, fcn2hot)", "resize parity:"):
+                 "golden labels (fcn2hot/export, fcn2hot)", "golden labels (main/assets, mobile)", "resize parity:"):
         assert line in output, f"'{line}' missing from the JUnit output:\n{output}"

@@ -48,6 +48,8 @@ public final class ModelSpec {
     public final float pixelOffset;
     public final boolean faceCropEnabled;
     public final double faceCropMargin;
+    /** Faces whose longer side is smaller than this many pixels are ignored. */
+    public final int faceCropMinFacePx;
     public final String labelScheme;
     public final String family;
     public final List<String> ageClassNames;
@@ -77,7 +79,9 @@ public final class ModelSpec {
         pixelOffset = (float) json.getDouble("pixel_offset");
         JSONObject crop = json.optJSONObject("face_crop");
         faceCropEnabled = crop != null && crop.optBoolean("enabled", false);
-        faceCropMargin = crop == null ? 0.2 : crop.optDouble("margin", 0.2);
+        // edge always writes face_crop; a hand-made spec without it gets the bare detector box
+        faceCropMargin = crop == null ? 0.0 : crop.getDouble("margin");
+        faceCropMinFacePx = crop == null ? 0 : crop.optInt("min_face_px", 0);
         labelScheme = json.optString("label_scheme", "");
         family = json.optString("family", "");
         ageClassNames = strings(json.optJSONArray("age_class_names"));

@@ -17,10 +17,6 @@ import static org.junit.Assert.fail;
 
 /** The spec is read from the exported .tflite itself; a missing or newer spec is a clear error. */
 public class EmbeddedSpecTest {
-    private static File shippedModel(File export) throws Exception {
-        return new File(export, TestFiles.json(new File(export, "golden.json")).getString("model"));
-    }
-
     /** The flatbuffer without the appended archive: everything before the archive's first entry. */
     private static byte[] withoutSpec(byte[] model) throws Exception {
         for (int i = model.length - 4; i >= 0; i--) {
@@ -66,7 +62,7 @@ public class EmbeddedSpecTest {
     @Test
     public void readsTheSpecAppendedToTheExportedModel() throws Exception {
         for (File export : TestFiles.exportDirs()) {
-            File model = shippedModel(export);
+            File model = TestFiles.shippedModel(export);
             ModelSpec spec = EmbeddedSpec.read(TestFiles.bytes(model), model.getName());
             JSONObject beside = TestFiles.json(new File(export, "spec.json"));
             assertEquals(beside.getInt("image_size"), spec.imageSize);
@@ -85,7 +81,7 @@ public class EmbeddedSpecTest {
 
     @Test
     public void aModelWithoutSpecIsAClearError() throws Exception {
-        byte[] flatbuffer = withoutSpec(TestFiles.bytes(shippedModel(TestFiles.exportDirs()[0])));
+        byte[] flatbuffer = withoutSpec(TestFiles.bytes(TestFiles.shippedModel(TestFiles.exportDirs()[0])));
         assertNull(EmbeddedSpec.readJson(flatbuffer, "model.tflite"));
         assertFails(flatbuffer, "has no embedded edge spec");
         assertFails(new byte[0], "has no embedded edge spec");
@@ -93,7 +89,7 @@ public class EmbeddedSpecTest {
 
     @Test
     public void aSpecFromANewerEdgeIsAClearError() throws Exception {
-        byte[] model = TestFiles.bytes(shippedModel(TestFiles.exportDirs()[0]));
+        byte[] model = TestFiles.bytes(TestFiles.shippedModel(TestFiles.exportDirs()[0]));
         JSONObject spec = new JSONObject(EmbeddedSpec.readJson(model, "model.tflite"));
         spec.put("version", ModelSpec.SUPPORTED_VERSION + 98);
         assertFails(withArchive(withoutSpec(model), spec.toString(), false), "spec version 99 is newer");
@@ -101,13 +97,13 @@ public class EmbeddedSpecTest {
 
     @Test
     public void aDamagedSpecIsAClearError() throws Exception {
-        byte[] flatbuffer = withoutSpec(TestFiles.bytes(shippedModel(TestFiles.exportDirs()[0])));
+        byte[] flatbuffer = withoutSpec(TestFiles.bytes(TestFiles.shippedModel(TestFiles.exportDirs()[0])));
         assertFails(withArchive(flatbuffer, "{\"image_size\": ", false), "not a valid edge spec");
     }
 
     @Test
     public void readsADeflatedSpecToo() throws Exception {
-        byte[] model = TestFiles.bytes(shippedModel(TestFiles.exportDirs()[0]));
+        byte[] model = TestFiles.bytes(TestFiles.shippedModel(TestFiles.exportDirs()[0]));
         String json = EmbeddedSpec.readJson(model, "model.tflite");
         byte[] deflated = withArchive(withoutSpec(model), json, true);
         assertEquals(json, EmbeddedSpec.readJson(deflated, "model.tflite"));

@@ -52,6 +52,15 @@ final class TestFiles {
         return (parent == null ? "" : parent.getName() + "/") + export.getName();
     }
 
+    /**
+     * The model golden.json was computed with: its export name, or {@code model.tflite} in
+     * app assets, where {@code edge export --android-assets} copies it under that name.
+     */
+    static File shippedModel(File export) throws Exception {
+        File named = new File(export, json(new File(export, "golden.json")).getString("model"));
+        return named.isFile() ? named : new File(export, "model.tflite");
+    }
+
     static String text(File file) throws Exception {
         return new String(Files.readAllBytes(file.toPath()), StandardCharsets.UTF_8);
     }

@@ -1,0 +1,67 @@
+package dev.edge.demo
+
+import android.content.Context
+import android.graphics.Canvas
+import android.graphics.Color
+import android.graphics.Paint
+import android.graphics.RectF
+import android.util.AttributeSet
+import android.view.View
+import java.util.Locale
+
+/**
+ * Draws each face's crop square and its label (e.g. `Female 25-32 (0.91)` and the per-face
+ * latency) over the camera preview or the photo, mapping image pixels to view pixels.
+ */
+class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
+    /** How the image under the overlay is scaled: PreviewView fills (crops), the photo fits. */
+    enum class Scaling { FILL, FIT }
+
+    private var result: FrameResult? = null
+    private var scaling = Scaling.FILL
+    private var mirrored = false
+
+    private val boxPaint = Paint().apply {
+        style = Paint.Style.STROKE
+        strokeWidth = 6f
+        color = Color.rgb(0, 200, 255)
+    }
+    private val textPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
+        color = Color.WHITE
+        textSize = 40f
+    }
+    private val textBackground = Paint().apply { color = Color.argb(170, 0, 0, 0) }
+
+    /** Show the faces of [frame]; [mirror] for the front camera, whose preview is mirrored. */
+    fun show(frame: FrameResult?, scaling: Scaling, mirror: Boolean) {
+        this.result = frame
+        this.scaling = scaling
+        this.mirrored = mirror
+        invalidate()
+    }
+
+    override fun onDraw(canvas: Canvas) {
+        super.onDraw(canvas)
+        val frame = result ?: return
+        val scale = when (scaling) {
+            Scaling.FILL -> maxOf(width.toFloat() / frame.width, height.toFloat() / frame.height)
+            Scaling.FIT -> minOf(width.toFloat() / frame.width, height.toFloat() / frame.height)
+        }
+        val dx = (width - frame.width * scale) / 2
+        val dy = (height - frame.height * scale) / 2
+        for (face in frame.faces) {
+            val x0 = face.crop.x0 * scale + dx
+            val x1 = face.crop.x1 * scale + dx
+            // the front camera's preview is mirrored; the analysed frame is not
+            val left = if (mirrored) width - x1 else x0
+            val right = if (mirrored) width - x0 else x1
+            val box = RectF(left, face.crop.y0 * scale + dy, right, face.crop.y1 * scale + dy)
+            canvas.drawRect(box, boxPaint)
+            val text = "${face.label.text()}  ${String.format(Locale.ROOT, "%.1f ms", face.latencyMs)}"
+            val textWidth = textPaint.measureText(text)
+            val baseline = (box.top - 12f).coerceAtLeast(textPaint.textSize)
+            canvas.drawRect(box.left, baseline - textPaint.textSize, box.left + textWidth + 16f, baseline + 10f, textBackground)
+            canvas.drawText(text, box.left + 8f, baseline, textPaint)
+        }
+    }
+}
