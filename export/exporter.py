@@ -227,7 +227,7 @@ def _exchange(first: Path, second: Path) -> bool:
 def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log) -> ExportResult:
     """Steps 2-6 for one run directory, written into ``staging`` (which becomes ``final_dir``)."""
     config = read_json(run_dir / layout.CONFIG_JSON, f"re-train the run with `edge train --out {run_dir}`")
-    spec = Spec.load(run_dir / layout.SPEC_JSON)
+    spec = _deployment_crop(Spec.load(run_dir / layout.SPEC_JSON), log)
     if options.int8 and options.calibration < int(config["batch"]):
         raise EdgeError(f"--calibration {options.calibration} is below the batch size {config['batch']}: "
                         f"use at least {MIN_CALIBRATION} real images")
@@ -309,6 +309,24 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     write_model_card(staging / layout.MODEL_CARD, report, config, spec)
     result.report = report
     return result
+
+
+def _deployment_crop(spec: Spec, log: Log) -> Spec:
+    """The crop rule the phone, the browser and `edge predict` will use for this model.
+
+    A run trained on pre-aligned chips (face crop off) never cropped anything, so its detector and
+    margin are only deployment settings: the export carries today's measured defaults (the
+    detector and the margin that reproduce a chip's framing, docs/FACE_DETECTION.md) instead of
+    whatever default the run was trained under. A run trained WITH detector crops keeps its own.
+    """
+    from edge.spec import FaceCropSpec
+
+    if spec.face_crop.enabled or spec.face_crop == FaceCropSpec():
+        return spec
+    current = FaceCropSpec()
+    log(f"face crop for deployment: {current.detector}, margin {current.margin} "
+        f"(the run's spec named {spec.face_crop.detector}, margin {spec.face_crop.margin}; it trained on aligned chips)")
+    return spec.with_updates(face_crop=current)
 
 
 def _pick(index: np.ndarray, count: int, seed: int) -> np.ndarray:
