@@ -75,7 +75,11 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
         dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(
             lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed), *batch_data[1:]),
             num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.prefetch(tf.data.AUTOTUNE)
+    # Under MultiWorkerMirroredStrategy every worker builds this same seeded stream and keeps its own
+    # part of each batch (sharding by data: the images are in memory, there are no files to split)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
 def augment_batch(x, low: float, high: float, seed):

@@ -177,15 +177,25 @@ def _apply_resume_overrides(config: TrainConfig, overrides: dict, log: Log) -> T
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = print,
-          progress: bool = True, overrides: dict | None = None) -> dict:
+          progress: bool = True, overrides: dict | None = None, _cluster_ready: bool = False) -> dict:
     """Train one model (or K fold models) into ``out_dir``; returns the metrics summary.
 
     ``out_dir`` must be new, empty or an edge run. With ``resume`` the saved config is used;
     ``overrides`` are the options the user gave explicitly (``--epochs`` extends the run, the
     others are reported as ignored). A directory whose earlier attempt never completed an
     epoch is cleaned (edge's own files only) and started fresh.
+    With ``--strategy multiworker`` only the chief writes ``out_dir`` (see ``train/multiworker.py``).
     """
     out_dir = Path(out_dir)
+    from train.multiworker import cluster_failures, uses_multiworker, worker_directory, worker_role
+
+    if not _cluster_ready and uses_multiworker(config.strategy, out_dir, resume):
+        role = worker_role()  # TF_CONFIG is checked before TensorFlow is imported
+        with cluster_failures(role, out_dir):
+            if not role.is_chief:  # trains in lock step with the chief, writing only its private copy
+                with worker_directory(out_dir, role, resume, log) as private_dir:
+                    return train(config, private_dir, resume, log, progress, overrides, _cluster_ready=True)
+            return train(config, out_dir, resume, log, progress, overrides, _cluster_ready=True)
     saved_config = out_dir / layout.CONFIG_JSON
     layout.claim_run_dir(out_dir)
     if resume:
@@ -284,7 +294,11 @@ def _configure_devices(tf, keras, config: TrainConfig, log: Log):
             log("mixed precision: float16 compute, float32 outputs")
         else:
             log("--mixed-precision ignored: no GPU visible (it only speeds up GPUs)")
-    if config.strategy == "mirrored":
+    if config.strategy == "multiworker":  # created before any other TensorFlow op, as it must be
+        from train.multiworker import make_strategy
+
+        strategy = make_strategy(tf, log)
+    elif config.strategy == "mirrored":
         devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \
                   [d.name for d in tf.config.list_logical_devices("CPU")]
         strategy = tf.distribute.MirroredStrategy(devices)
