@@ -35,6 +35,7 @@ from typing import Callable
 import numpy as np
 
 from edge import layout
+from edge.detect import DETECTOR_CONFIG_FILE, write_detector_assets
 from edge.errors import CheckFailed, EdgeError
 from edge.io import write_bytes_atomic, write_json_atomic
 from edge.spec import QuantParams, Spec
@@ -157,6 +158,17 @@ def check_web_model(shipped_path: Path, web_bytes: bytes, golden: dict, export_d
     return {"golden_faces_checked": len(golden["faces"]), "max_raw_difference_steps": worst}
 
 
+def _browser_detector(spec: Spec) -> str:
+    """The spec's detector when it is a BlazeFace model (the page runs only those), else the default."""
+    from edge.detect import BLAZEFACE, DEFAULT_DETECTOR, canonical_name
+
+    try:
+        name = canonical_name(spec.face_crop.detector)
+    except EdgeError:
+        return DEFAULT_DETECTOR
+    return name if name in BLAZEFACE else DEFAULT_DETECTOR  # Haar (desktop only) -> the default BlazeFace
+
+
 def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     """Write the browser page's assets for an ``edge export`` directory into ``dest``.
 
@@ -186,9 +198,7 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
         shutil.rmtree(dest / layout.GOLDEN_DIR)
     shutil.copytree(export_dir / layout.GOLDEN_DIR, dest / layout.GOLDEN_DIR)
     shutil.copyfile(export_dir / layout.GOLDEN_JSON, dest / layout.GOLDEN_JSON)
-    from edge.detect import DETECTOR_CONFIG_FILE, write_detector_assets
-
-    write_detector_assets(dest)
+    write_detector_assets(dest, _browser_detector(shipped_spec))
     quant = spec.input_quantization
     raw_pixels = bool(quant is not None and spec.pixel_offset == 0 and quant.zero_point == 0
                       and abs(quant.scale - spec.pixel_scale) <= 1e-6 * spec.pixel_scale)
