@@ -41,7 +41,6 @@ export class Classifier {
       throw new ModelFileError(`${fileName} takes input [${this.inputShape}] but its spec says [${expected}] `
         + '(batch 1): use the web variant from `edge export --web-assets`');
     }
-    this.outputDetails = compiled.getOutputDetails();
   }
 
   /** Dequantize raw outputs with the spec's per-output quantization: {name: Float32Array}. */

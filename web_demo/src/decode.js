@@ -14,8 +14,11 @@ function expectedYears(probs, centers) {
   return weighted / Math.max(total, 1e-12);
 }
 
-// edge.labels: the group whose [lower, upper) edges hold the years (regression outputs)
-function groupOfYears(years, centers) {
+// edge.labels.group_of_years for a regression output: utk20 is floor(years / 5) capped at 19;
+// other schemes take the nearest group centre (Python: the nearest Adience range).
+function groupOfYears(years, spec) {
+  const centers = spec.age_class_centers;
+  if (spec.label_scheme === 'utk20') return Math.min(Math.floor(years / 5), centers.length - 1);
   let best = 0;
   for (let i = 0; i < centers.length; i++) if (Math.abs(centers[i] - years) < Math.abs(centers[best] - years)) best = i;
   return best;
@@ -36,7 +39,7 @@ export function decodeOutputs(spec, outputs) {
       result.age_years = expectedYears(value, centers);
     } else if (out.kind === 'age_regression') {
       result.age_years = value[0];
-      result.age_class = centers.length ? groupOfYears(Math.max(0, value[0]), centers) : -1;
+      result.age_class = centers.length ? groupOfYears(Math.max(0, value[0]), spec) : -1;
     } else if (out.kind === 'gender_sigmoid') {
       result.gender_prob_female = value[0];
       result.gender = value[0] >= 0.5 ? 1 : 0;
