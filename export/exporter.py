@@ -38,7 +38,7 @@ import numpy as np
 from edge import layout
 from edge.decode import decode_outputs
 from edge.errors import CheckFailed, EdgeError
-from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE
+from export.options import MIN_CALIBRATION, ExportOptions
 from edge.io import check_output_dir, make_temp_dir, read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics
 from edge.preprocess import to_model_input
@@ -49,27 +49,11 @@ from edge.tflite_meta import embed_spec
 CONV_FAMILIES = ("cnn", "mobile")
 SIZE_GATE_RATIO = 0.3
 SIZE_GATE_MIN_PARAMETERS = 300_000
-MIN_CALIBRATION = 300
 CHECK_IMAGES = 1000
 GOLDEN_FACES = 16
 FLOAT_TOLERANCE = 1e-4
 
 Log = Callable[[str], None]
-
-
-@dataclass
-class ExportOptions:
-    int8: bool = False
-    float16: bool = False
-    qat_epochs: int = 2
-    calibration: int = MIN_CALIBRATION
-    max_gender_drop: float = DEFAULT_MAX_GENDER_DROP
-    max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE
-    min_gender_agreement: float = 0.0
-    min_age_agreement: float = 0.0
-    android_assets: Path | None = None
-    web_assets: Path | None = None  # export/web.py: the browser page's files
-    seed: int | None = None  # QAT fine-tune seed (shuffling, dropout); None: the run's training seed
 
 
 @dataclass

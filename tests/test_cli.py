@@ -12,7 +12,7 @@ from tests.conftest import PROJECT_ROOT, run_cli
 
 
 def test_help_never_imports_tensorflow():
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom edge.cli import app\n"
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom edge.app.cli import app\n"
             "for args in (['--help'], ['train', '--help'], ['export', '--help'], ['data', 'inspect', '--help'],"
             " ['validate', '--help'], ['pipeline', '--help']):\n"
             "    result = CliRunner().invoke(app, args)\n"

@@ -11,7 +11,7 @@ import shlex
 import numpy as np
 import pytest
 
-from edge.synthetic import (DEMO_MAX_MAE_FRACTION_OF_CHANCE, DEMO_MIN_GENDER_ACCURACY, SMOKE_LABEL, chance_mae,
+from edge.app.synthetic import (DEMO_MAX_MAE_FRACTION_OF_CHANCE, DEMO_MIN_GENDER_ACCURACY, SMOKE_LABEL, chance_mae,
                             demo_learning_check, make_smoke_dataset, manifest_ages, next_steps)
 from tests.conftest import PROJECT_ROOT, run_cli
 from tests.test_readme import _parse

@@ -101,10 +101,10 @@ def test_a_missing_column_is_named_with_the_accepted_names(tmp_path):
 # --- the runtime path does not depend on the training package --------------------------------------
 def test_no_runtime_module_imports_train():
     offenders = []
-    for source in sorted((PROJECT_ROOT / "edge").glob("*.py")):
+    for source in sorted((PROJECT_ROOT / "edge").rglob("*.py")):
         for node in ast.walk(ast.parse(source.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            offenders += [f"{source.name}: {n}" for n in names if n == "train" or n.startswith("train.")]
-    # the CLI's train/pipeline commands import the trainer lazily inside the command: that is the training path
-    assert [o for o in offenders if not o.startswith("cli.py")] == []
+            offenders += [f"{source.relative_to(PROJECT_ROOT)}: {n}" for n in names if n == "train" or n.startswith("train.")]
+    # the CLI's train command and the pipeline ARE the training path: they import the trainer lazily
+    assert [o for o in offenders if not o.startswith(("edge/app/cli.py", "edge/app/pipeline.py"))] == []

@@ -42,7 +42,7 @@ def _start_workers(data: Path, out: Path, *options: str, logs: Path) -> list[sub
         env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "2"}
         log = open(logs / f"worker{index}.log", "w")
         workers.append(subprocess.Popen(
-            [sys.executable, "-m", "edge.cli", "train", "--data", str(data), "--out", str(out), *options],
+            [sys.executable, "-m", "edge.app.cli", "train", "--data", str(data), "--out", str(out), *options],
             cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
     return workers
 

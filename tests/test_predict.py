@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from edge.predict import iter_inputs
+from edge.app.predict import iter_inputs
 from tests.conftest import PROJECT_ROOT, run_cli
 from tests.test_detect import compose_frame, real_chips
 
@@ -31,7 +31,7 @@ def predict_runtime_only(*args) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``edge predict ARGS`` in a fresh interpreter with TensorFlow blocked; (process, seconds)."""
     code = BLOCK_TF + f"""
 sys.argv = ['edge', 'predict'] + {[str(a) for a in args]!r}
-from edge.cli import main
+from edge.app.cli import main
 try:
     main()
 finally:
@@ -123,7 +123,7 @@ def test_paths_from_stdin(exported_run, utkface_dir):
     chips = real_chips(utkface_dir, 2)
     from typer.testing import CliRunner
 
-    from edge.cli import app
+    from edge.app.cli import app
 
     result = CliRunner().invoke(app, ["predict", str(export / "model_int8_qat.tflite"), "-", "--no-detect", "--json"],
                                 input="\n".join(map(str, chips)) + "\n")

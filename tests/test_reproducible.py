@@ -18,7 +18,7 @@ TINY = ["--model", "mobile", "--img-size", "32", "--max-images", "160", "--epoch
 
 def _train_subprocess(data: Path, out: Path, seed: int) -> None:
     """A separate process per run: nothing (TF state, RNG state) carries over from the other run."""
-    command = [sys.executable, "-m", "edge.cli", "train", "--data", str(data), "--out", str(out),
+    command = [sys.executable, "-m", "edge.app.cli", "train", "--data", str(data), "--out", str(out),
                "--seed", str(seed), *TINY]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, env=os.environ.copy())
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

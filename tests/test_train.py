@@ -86,7 +86,7 @@ def test_bad_options_are_one_line_errors(utkface_dir, tmp_path):
 
 
 def _edge(*args) -> list[str]:
-    return [sys.executable, "-m", "edge.cli", *[str(a) for a in args]]
+    return [sys.executable, "-m", "edge.app.cli", *[str(a) for a in args]]
 
 
 def _wait_for_epoch(state: Path, process: subprocess.Popen, epoch: int, timeout: float = 240) -> None:

@@ -14,7 +14,7 @@ import pytest
 from edge.decode import Decoded, decode_outputs, learn_tuple_thresholds
 from edge.metrics import agreement, label_metrics
 from edge.spec import OutputSpec, Spec
-from edge.validate import ValidateOptions, _gate
+from edge.app.validate import ValidateOptions, _gate
 from tests.conftest import LOOSE_GATE, PROJECT_ROOT, run_cli
 
 
@@ -179,7 +179,7 @@ class Block:
             raise ImportError('blocked for this test: ' + name)
 sys.meta_path.insert(0, Block())
 from typer.testing import CliRunner
-from edge.cli import app
+from edge.app.cli import app
 result = CliRunner().invoke(app, ['validate', r'{export}', '--data', r'{adience_dir}', '--report', r'{tmp_path / "rt"}',
                                   '--max-drop-gender', '100', '--max-increase-mae', '100'])
 print(result.output)

@@ -70,7 +70,7 @@ def web_assets(exported_run, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def page_url(web_assets):
-    from edge.serve import make_server
+    from edge.app.serve import make_server
 
     server = make_server(web_assets, port=0, quiet=True, log=lambda message: None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -308,7 +308,7 @@ def test_edge_serve_serves_the_page_and_an_export_it_completes(exported_run, tmp
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=edge",
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True,
                    capture_output=True)
-    from edge.serve import make_server
+    from edge.app.serve import make_server
 
     server = make_server(export, port=0, cert=tmp_path / "cert.pem", key=tmp_path / "key.pem", quiet=True,
                          log=lambda message: None)

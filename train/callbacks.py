@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import time
 
-from edge.console import console
+from edge.app.console import console
 from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics

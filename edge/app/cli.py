@@ -17,7 +17,8 @@ from typing import Annotated, Optional
 import typer
 
 from edge.errors import EdgeError
-from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE
+from export.options import MIN_CALIBRATION, ExportOptions
+from train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -34,7 +35,7 @@ def handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from edge.console import err_console
+        from edge.app.console import err_console
 
         try:
             return command(*args, **kwargs)
@@ -68,8 +69,8 @@ def data_inspect(
     """Count usable images per age group and gender, list skipped files with reasons, draw a chart."""
     from rich.table import Table
 
-    from edge.console import console, progress_bar
-    from edge.inspect_data import inspect_dataset
+    from edge.app.console import console, progress_bar
+    from edge.app.inspect_data import inspect_dataset
 
     with progress_bar("decoding images") as update:
         report = inspect_dataset(path, kind=kind, label_scheme=labels, chart_dir=out, progress=update)
@@ -138,30 +139,30 @@ def _value(option):
 def train(
     ctx: typer.Context,
     data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
-    model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family.mobile,
+    model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family(TrainConfig.model),
     labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
     img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
     color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = 20,
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = TrainConfig.epochs,
     batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
-    folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = 1,
-    seed: Annotated[int, typer.Option(help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).")] = 42,
+    folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = TrainConfig.folds,
+    seed: Annotated[int, typer.Option(help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).")] = TrainConfig.seed,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<model>-<dataset>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
     kind: KindOption = None,
-    test_frac: Annotated[float, typer.Option(help="Held-out test fraction (ignored with --folds).")] = 0.15,
-    val_frac: Annotated[float, typer.Option(help="Validation fraction of the training part.")] = 0.1,
-    class_weight: Annotated[ClassWeight, typer.Option(help="balanced weights the long-tailed age groups.")] = ClassWeight.none,
+    test_frac: Annotated[float, typer.Option(help="Held-out test fraction (ignored with --folds).")] = TrainConfig.test_frac,
+    val_frac: Annotated[float, typer.Option(help="Validation fraction of the training part.")] = TrainConfig.val_frac,
+    class_weight: Annotated[ClassWeight, typer.Option(help="balanced weights the long-tailed age groups.")] = ClassWeight(TrainConfig.class_weight),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images (quick runs).")] = None,
     width: Annotated[Optional[int], typer.Option(help="cnn/mobile: base number of filters.")] = None,
     depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
     dropout: Annotated[Optional[float], typer.Option(help="Dropout rate before the heads.")] = None,
     widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32.")] = None,
-    face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect and crop faces (Haar cascade) for unaligned photos.")] = False,
-    augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split.")] = True,
-    mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = False,
-    strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy.default,
+    face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect faces (the shipped detector, docs/FACE_DETECTION.md) and train on the spec's square crops: for unaligned photos.")] = TrainConfig.face_crop,
+    augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split (--no-augment keeps shuffling).")] = TrainConfig.augment,
+    mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = TrainConfig.mixed_precision,
+    strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy(TrainConfig.strategy),
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
@@ -169,7 +170,6 @@ def train(
 
     --out must be a new or empty directory, or an edge run (with --resume). Every option's range is checked before anything slow starts.
     """
-    from train.trainer import TrainConfig, check_options
     from train.trainer import train as run_training
 
     if data is None and not resume:
@@ -199,17 +199,17 @@ def train(
 @handle_errors
 def export_command(
     run_dir: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (a --folds run exports every fold into OUT/folds/).")],
-    int8: Annotated[bool, typer.Option("--int8", help="Also write full-integer int8 models: QAT (quantization-aware fine-tuned) and a PTQ baseline.")] = False,
-    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs from the float weights.")] = 2,
-    calibration: Annotated[int, typer.Option(help="Real training images used to calibrate int8 ranges (warns below 300).")] = 300,
-    float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = False,
+    int8: Annotated[bool, typer.Option("--int8", help="Also write full-integer int8 models: QAT (quantization-aware fine-tuned) and a PTQ baseline.")] = ExportOptions.int8,
+    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs from the float weights.")] = ExportOptions.qat_epochs,
+    calibration: Annotated[int, typer.Option(help=f"Real training images used to calibrate int8 ranges (warns below {MIN_CALIBRATION}).")] = ExportOptions.calibration,
+    float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = ExportOptions.float16,
     out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
-    android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json into this Android assets folder.")] = None,
+    android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json + golden/ and the face detector into this Android assets folder.")] = None,
     web_assets: Annotated[Optional[Path], typer.Option(help="With --int8: also write the browser page's files here (uint8-I/O web model with the spec, face detector, golden faces); `edge serve` serves them.")] = None,
-    max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = DEFAULT_MAX_GENDER_DROP,
-    max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = DEFAULT_MAX_MAE_INCREASE,
-    min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = 0.0,
-    min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = 0.0,
+    max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = ExportOptions.max_gender_drop,
+    max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = ExportOptions.max_mae_increase,
+    min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
+    min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the QAT fine-tune (shuffling, dropout): one seed gives the same QAT model on CPU. Default: the run's training seed.")] = None,
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
@@ -218,7 +218,7 @@ def export_command(
 
     --out must be new or an earlier export: edge replaces only its own directories.
     """
-    from export.exporter import ExportOptions, export_run
+    from export.exporter import export_run
 
     if qat_epochs < 0:
         raise EdgeError(f"--qat-epochs {qat_epochs}: must be 0 or more")
@@ -252,9 +252,9 @@ def validate(
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
     from edge import layout
-    from edge.console import progress_bar
+    from edge.app.console import progress_bar
     from edge.io import check_output_dir, os_error_message
-    from edge.validate import (ValidateOptions, default_report_dir, folds_markdown, markdown_table, validate_export,
+    from edge.app.validate import (ValidateOptions, default_report_dir, folds_markdown, markdown_table, validate_export,
                                validate_folds, write_reports)
 
     if threads < 1:
@@ -281,13 +281,13 @@ def validate(
         files = write_reports(result, out)
         _log("report: " + ", ".join(str(f) for f in files))
     except OSError as error:
-        from edge.console import err_console
+        from edge.app.console import err_console
 
         err_console.print(f"[red]error:[/red] reports not written: {printable(os_error_message(error))}",
                           highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if not result.gate_passed:
-        from edge.console import err_console
+        from edge.app.console import err_console
 
         err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
@@ -299,55 +299,19 @@ def validate(
 def pipeline(
     data: Annotated[Optional[Path], typer.Option("--data", help="Real dataset. Omit it to run on a generated SMOKE dataset (proves the pipeline runs, not accuracy).")] = None,
     model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
-    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default 3; without --data, the demo's measured setting).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: 3 on real data; without --data, the demo's measured setting).")] = None,
     out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,
     qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = 1,
 ) -> None:
-    """Train -> export --int8 -> validate in one go (the quickstart's end-to-end run)."""
-    from edge.synthetic import DEMO_BATCH, DEMO_EPOCHS, SMOKE_LABEL, demo_learning_check, make_smoke_dataset, next_steps
-    from export.exporter import ExportOptions, export_run
-    from train.trainer import TrainConfig
-    from train.trainer import train as run_training
+    """Train -> export --int8 -> validate in one go (the quickstart's end-to-end run).
 
-    smoke = data is None
-    if smoke:
-        _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
-        data = make_smoke_dataset(out / "smoke_data")
-    run_dir = out / "run"
-    marker = out / ".edge-pipeline"
-    if run_dir.exists():
-        if not marker.is_file():
-            raise EdgeError(f"{run_dir} exists and was not made by `edge pipeline`: pick another --out")
-        import shutil
+    Exit 1 when the release gate fails, or when the demo's model (no --data) did not learn the synthetic set.
+    """
+    from edge.app.pipeline import run_pipeline
 
-        shutil.rmtree(run_dir)  # replace only the pipeline's own previous run (make demo is re-runnable)
-    out.mkdir(parents=True, exist_ok=True)
-    marker.write_text("written by edge pipeline: its run/ is replaced on the next pipeline run\n")
-    _log("[bold]1/3 train[/bold]")
-    epochs = epochs or (DEMO_EPOCHS if smoke else 3)
-    metrics = run_training(TrainConfig(data=str(data), model=model, epochs=epochs, max_images=max_images,
-                                       batch=DEMO_BATCH if smoke else None), run_dir, log=_log)
-    if smoke:  # the demo set is learnable: say whether this model learned it
-        learned, learned_line = demo_learning_check(metrics, data)
-        learned_line = learned_line if learned else f"[bold red]{learned_line}[/bold red]"
-        _log(learned_line)
-    _log("[bold]2/3 export --int8[/bold]")
-    export = export_run(run_dir, run_dir / "export", ExportOptions(int8=True, qat_epochs=qat_epochs), log=_log)
-    _log("[bold]3/3 validate[/bold]")
-    from edge.validate import ValidateOptions, markdown_table, validate_export, write_reports
-
-    result = validate_export(export.out_dir, ValidateOptions(data=data, split="test"), log=_log)
-    files = write_reports(result, export.out_dir / "validation")
-    _log(markdown_table(result.report))
-    _log(f"run: {run_dir}  export: {export.out_dir}  report: {files[1]}")
-    _log(f"release gate: {'passed' if result.gate_passed else 'FAILED'} ({result.gate_reason})")
-    if smoke:
-        _log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
-        _log(learned_line)
-        for line in next_steps():
-            _log(line)
-    if not result.gate_passed:
+    result = run_pipeline(data, model, epochs, out, max_images, qat_epochs, log=_log)
+    if not (result.gate_passed and result.learned):
         raise typer.Exit(1)
 
 
@@ -399,7 +363,7 @@ def serve(
     key: Annotated[Optional[Path], typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
     """Serve the browser demo (web_demo/) and an export's web assets; prints the URL to open. Ctrl-C stops it."""
-    from edge.serve import serve as run_server
+    from edge.app.serve import serve as run_server
 
     run_server(export_dir, host=host, port=port, cert=cert, key=key, log=_log)
 
@@ -428,8 +392,8 @@ def predict(
     """
     import sys
 
-    from edge.console import err_console
-    from edge.predict import PredictOptions, predict_images, predict_video, stderr_progress
+    from edge.app.console import err_console
+    from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress
 
     options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate)
     if video is not None or webcam is not None:
@@ -462,8 +426,8 @@ def benchmark(
 
     Each model runs in its own subprocess (so peak RSS is its own); runtime only, never TensorFlow.
     """
-    from edge.benchmark import benchmark_export, markdown_table, write_plot
-    from edge.console import err_console
+    from edge.app.benchmark import benchmark_export, markdown_table, write_plot
+    from edge.app.console import err_console
     from edge.io import write_json_atomic
 
     report = benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo,
@@ -480,7 +444,7 @@ def benchmark(
 
 
 def _log(message: str) -> None:
-    from edge.console import console
+    from edge.app.console import console
 
     console.print(printable(message), highlight=False, soft_wrap=True)
 

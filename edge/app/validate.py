@@ -30,7 +30,7 @@ from edge.errors import EdgeError
 from edge.gate import delta_failures
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
-from edge.plotting import draw_confusion, pyplot, save_png
+from edge.app.plotting import draw_confusion, pyplot, save_png
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
 from edge.spec import Spec

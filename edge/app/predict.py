@@ -25,7 +25,7 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
                  "error": str | null}],        # "no face detected", "not a decodable image", ...
      "summary": {"inputs": int, "processed": int, "failed": int, "no_face": int, "faces": int}}
 
-``--video`` documents are ``{"schema": "edge.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
+``--video`` documents are ``{"schema": "edge.app.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
 "faces": [...], "latency_ms": float}], "latency_ms": {"median", "p90"}, ...}``.
 """
 
@@ -49,7 +49,7 @@ from edge.preprocess import ImageError, decode_image, resize_and_convert, to_mod
 from edge.runtime import TFLiteModel
 
 SCHEMA = "edge.predict/1"
-VIDEO_SCHEMA = "edge.predict.video/1"
+VIDEO_SCHEMA = "edge.app.predict.video/1"
 NO_FACE = "no face detected"
 # Exit codes (the CLI documents them): every input processed with at least one face / some
 # input failed or had no face / usage error (bad model, no inputs, bad option).
@@ -263,7 +263,7 @@ def stderr_progress(description: str) -> Iterator[Callable[[int, int | None], No
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from edge.console import err_console
+    from edge.app.console import err_console
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:

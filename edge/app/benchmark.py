@@ -1,6 +1,6 @@
 """``edge benchmark EXPORT_DIR``: latency, throughput, memory and size of every exported file.
 
-Each ``.tflite`` in the directory is measured in its OWN subprocess (``python -m edge.benchmark
+Each ``.tflite`` in the directory is measured in its OWN subprocess (``python -m edge.app.benchmark
 --one``) so the peak RSS is that model's alone, at batch 1, with 1 and N interpreter threads:
 warm-up runs, then timed runs -> median, p90, images/s. Ratios against ``model_float32.tflite``
 (latency and size) come from the same invocation, so they are side by side on one machine state.
@@ -130,7 +130,7 @@ def measure_one(path: Path, threads_list: list[int], runs: int, warmup: int, pho
 
 def end_to_end(path: Path, threads_list: list[int], photo: Path | None) -> dict:
     """Detect + crop + classify on a real photo, per face (``edge predict``'s path), 1 and N threads."""
-    from edge.predict import PredictOptions, Predictor
+    from edge.app.predict import PredictOptions, Predictor
     from edge.preprocess import ImageError, decode_image
 
     if photo is not None:
@@ -183,7 +183,7 @@ def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = D
     models = {}
     for path in files:
         log(f"measuring {path.name} (threads {', '.join(map(str, threads_list))})")
-        command = [sys.executable, "-m", "edge.benchmark", "--one", str(path), "--threads", ",".join(map(str, threads_list)),
+        command = [sys.executable, "-m", "edge.app.benchmark", "--one", str(path), "--threads", ",".join(map(str, threads_list)),
                    "--runs", str(runs), "--warmup", str(warmup)] + (["--photo", str(photo)] if photo else [])
         completed = subprocess.run(command, capture_output=True, text=True)
         if completed.returncode != 0:
@@ -257,7 +257,7 @@ def markdown_table(report: dict) -> str:
 
 def write_plot(report: dict, path: Path) -> Path:
     """Latency vs size per model; accuracy vs size and vs latency when validation.json is beside."""
-    from edge.plotting import pyplot, save_png
+    from edge.app.plotting import pyplot, save_png
 
     plt = pyplot()
     ok = {n: e for n, e in report["models"].items() if "latency" in e}
@@ -298,7 +298,7 @@ def write_plot(report: dict, path: Path) -> Path:
 
 
 def _main_one(argv: list[str]) -> None:
-    """Subprocess entry: ``python -m edge.benchmark --one MODEL --threads 1,N --runs R --warmup W [--photo P]``."""
+    """Subprocess entry: ``python -m edge.app.benchmark --one MODEL --threads 1,N --runs R --warmup W [--photo P]``."""
     import argparse
 
     parser = argparse.ArgumentParser()

@@ -1,0 +1,76 @@
+"""``edge pipeline``: train -> export --int8 -> validate in one go (the quickstart's end-to-end run).
+
+Without ``--data`` it runs on the generated, learnable SMOKE set (``edge.app.synthetic``) with the
+demo's measured settings, says loudly that the data is synthetic, checks that the model learned,
+and ends with the commands for a real dataset and for the phone.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from edge.errors import EdgeError
+
+PIPELINE_MARKER = ".edge-pipeline"  # the pipeline replaces only a run/ it made itself
+REAL_DATA_EPOCHS = 3  # a quick end-to-end check on real data; real training uses `edge train`
+
+
+@dataclass
+class PipelineResult:
+    run_dir: Path
+    export_dir: Path
+    report_files: list[Path]
+    gate_passed: bool
+    gate_reason: str
+    learned: bool  # the demo's learning check; True on real data (not judged there)
+
+
+def run_pipeline(data: Path | None, model: str, epochs: int | None, out: Path, max_images: int | None,
+                 qat_epochs: int, log: Callable[[str], None]) -> PipelineResult:
+    """Train, export (int8) and validate into ``out``; see the module docstring."""
+    from edge.app.synthetic import DEMO_BATCH, DEMO_EPOCHS, SMOKE_LABEL, demo_learning_check, make_smoke_dataset, next_steps
+    from edge.app.validate import ValidateOptions, markdown_table, validate_export, write_reports
+    from export.exporter import ExportOptions, export_run
+    from train.config import TrainConfig
+    from train.trainer import train as run_training
+
+    smoke = data is None
+    if smoke:
+        log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
+        data = make_smoke_dataset(out / "smoke_data")
+    run_dir = out / "run"
+    marker = out / PIPELINE_MARKER
+    if run_dir.exists():
+        if not marker.is_file():
+            raise EdgeError(f"{run_dir} exists and was not made by `edge pipeline`: pick another --out")
+        shutil.rmtree(run_dir)  # replace only the pipeline's own previous run (make demo is re-runnable)
+    out.mkdir(parents=True, exist_ok=True)
+    marker.write_text("written by edge pipeline: its run/ is replaced on the next pipeline run\n")
+
+    log("[bold]1/3 train[/bold]")
+    epochs = epochs or (DEMO_EPOCHS if smoke else REAL_DATA_EPOCHS)
+    metrics = run_training(TrainConfig(data=str(data), model=model, epochs=epochs, max_images=max_images,
+                                       batch=DEMO_BATCH if smoke else None), run_dir, log=log)
+    learned, learned_line = demo_learning_check(metrics, data) if smoke else (True, "")
+    if smoke:  # the demo set is learnable: say whether this model learned it
+        learned_line = learned_line if learned else f"[bold red]{learned_line}[/bold red]"
+        log(learned_line)
+
+    log("[bold]2/3 export --int8[/bold]")
+    export = export_run(run_dir, run_dir / "export", ExportOptions(int8=True, qat_epochs=qat_epochs), log=log)
+
+    log("[bold]3/3 validate[/bold]")
+    result = validate_export(export.out_dir, ValidateOptions(data=data, split="test"), log=log)
+    files = write_reports(result, export.out_dir / "validation")
+    log(markdown_table(result.report))
+    log(f"run: {run_dir}  export: {export.out_dir}  report: {files[1]}")
+    log(f"release gate: {'passed' if result.gate_passed else 'FAILED'} ({result.gate_reason})")
+    if smoke:
+        log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
+        log(learned_line)
+        for line in next_steps():
+            log(line)
+    return PipelineResult(run_dir, export.out_dir, files, result.gate_passed, result.gate_reason, learned)

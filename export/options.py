@@ -1,0 +1,28 @@
+"""What an export is asked to do, with its defaults (stated once: the CLI's `--help` shows these).
+
+Light on purpose: no TensorFlow, no OpenCV; the CLI imports it at start-up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE
+
+MIN_CALIBRATION = 300  # real training images for int8 ranges; fewer gets a warning
+
+
+@dataclass
+class ExportOptions:
+    int8: bool = False
+    float16: bool = False
+    qat_epochs: int = 2
+    calibration: int = MIN_CALIBRATION
+    max_gender_drop: float = DEFAULT_MAX_GENDER_DROP
+    max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE
+    min_gender_agreement: float = 0.0
+    min_age_agreement: float = 0.0
+    android_assets: Path | None = None
+    web_assets: Path | None = None  # export/web.py: the browser page's files
+    seed: int | None = None  # QAT fine-tune seed (shuffling, dropout); None: the run's training seed

@@ -1,0 +1,104 @@
+"""What defines a training run, its defaults, and the range of every option.
+
+TensorFlow-free and light: the CLI imports it at start-up to show these defaults in ``--help``
+(stated once, here) and to check every option before anything slow starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from edge.datasets import default_label_scheme, normalize_path
+from edge.errors import EdgeError
+from train.models import family_defaults
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a training run (saved resolved as config.json)."""
+
+    data: str
+    model: str = "mobile"
+    kind: str | None = None
+    labels: str | None = None
+    img_size: int | None = None
+    color: str | None = None
+    epochs: int = 20
+    batch: int | None = None
+    lr: float | None = None
+    folds: int = 1
+    seed: int = 42
+    test_frac: float = 0.15
+    val_frac: float = 0.1
+    class_weight: str = "none"
+    max_images: int | None = None
+    width: int | None = None
+    depth: int | None = None
+    dropout: float | None = None
+    widths: str | None = None
+    face_crop: bool = False
+    augment: bool = True
+    mixed_precision: bool = False
+    strategy: str = "default"
+    cpu_devices: int | None = None
+    init_from: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+MIN_TRAIN_IMAGES = 20  # below this no split has a face on every side
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def check_options(config: TrainConfig) -> None:
+    """Every option's range, checked before TensorFlow is imported or any data is listed.
+
+    Raises EdgeError (exit 2) with one line naming the option and its valid range: an option is
+    never silently replaced by a default.
+    """
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise EdgeError(message)
+
+    family_defaults(config.model)  # an unknown family is an error here
+    need(config.epochs >= 1, f"--epochs {config.epochs}: must be at least 1")
+    need(config.batch is None or config.batch >= 1, f"--batch {config.batch}: must be at least 1")
+    need(config.lr is None or 0 < config.lr <= 1, f"--lr {config.lr}: must be in (0, 1]")
+    need(config.img_size is None or 16 <= config.img_size <= 1024, f"--img-size {config.img_size}: must be 16..1024 pixels")
+    need(config.max_images is None or config.max_images >= MIN_TRAIN_IMAGES,
+         f"--max-images {config.max_images}: must be at least {MIN_TRAIN_IMAGES}")
+    need(config.width is None or 1 <= config.width <= 1024, f"--width {config.width}: must be 1..1024 filters")
+    need(config.depth is None or 1 <= config.depth <= 8, f"--depth {config.depth}: must be 1..8 blocks")
+    need(config.dropout is None or 0 <= config.dropout < 1, f"--dropout {config.dropout}: must be in [0, 1)")
+    need(config.folds >= 1, f"--folds {config.folds}: must be 1 (a holdout run) or more")
+    need(0 <= config.test_frac < 0.9, f"--test-frac {config.test_frac}: must be in [0, 0.9)")
+    need(0 <= config.val_frac < 0.9, f"--val-frac {config.val_frac}: must be in [0, 0.9)")
+    need(config.test_frac + config.val_frac < 0.95, "--test-frac + --val-frac leave no training images: lower them")
+    need(config.cpu_devices is None or config.cpu_devices >= 1, f"--cpu-devices {config.cpu_devices}: must be at least 1")
+    need(config.class_weight in ("none", "balanced"), "--class-weight must be none or balanced")
+    need(config.strategy in STRATEGIES, f"--strategy must be one of {', '.join(STRATEGIES)}")
+    need(config.labels in (None, "utk20", "adience8", "age"), "--labels must be utk20, adience8 or age")
+    need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
+    if config.img_size and config.depth and config.model == "cnn":
+        need(2 ** config.depth <= config.img_size,
+             f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")
+
+
+def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
+    """Fill family/dataset defaults so config.json says exactly what ran."""
+    check_options(config)
+    defaults = family_defaults(config.model)
+    values = asdict(config)
+    values["kind"] = dataset_kind
+    values["labels"] = config.labels or default_label_scheme(dataset_kind)
+    if defaults.group_labels_only and values["labels"] == "age":
+        raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
+    for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
+                          ("lr", defaults.lr)):
+        if values[name] is None:
+            values[name] = default
+    values["data"] = str(normalize_path(config.data))
+    return TrainConfig(**values)
