@@ -9,8 +9,10 @@ import json
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from train.models import FAMILIES  # noqa: E402  (the one family registry)
+
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/bench")
-FAMILIES = ("mobile", "cnn", "fcn2hot", "tuple")
 
 
 def load(path: Path):

@@ -46,7 +46,6 @@ from edge.runtime import TFLiteModel
 from edge.spec import Spec
 from edge.tflite_meta import embed_spec
 
-CONV_FAMILIES = ("cnn", "mobile")
 SIZE_GATE_RATIO = 0.3
 SIZE_GATE_MIN_PARAMETERS = 300_000
 CHECK_IMAGES = 1000
@@ -342,7 +341,7 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
             continue
         ratio = (staging / f"{name}.tflite").stat().st_size / float_size
         entry["size_ratio_vs_float32"] = ratio
-        size_gated = spec.family in CONV_FAMILIES and parameters >= SIZE_GATE_MIN_PARAMETERS
+        size_gated = _is_conv(spec.family) and parameters >= SIZE_GATE_MIN_PARAMETERS
         deltas = _delta_text(entry, checks["keras"])
         log(f"{name}: {deltas}; gender agreement {gender_agree.text() if gender_agree else 'n/a'}"
             + (f", age-group agreement {age_agree.text()}" if age_agree else "")
@@ -364,6 +363,12 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
         raise CheckFailed(f"export checks failed on {len(check_index)} held-out faces: " + "; ".join(failures)
                           + " -- nothing was written")
     return checks
+
+
+def _is_conv(family: str) -> bool:
+    from train.models import FAMILIES
+
+    return family in FAMILIES and FAMILIES[family].conv
 
 
 def _delta_text(entry: dict, reference: dict) -> str:

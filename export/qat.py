@@ -13,6 +13,7 @@ import numpy as np
 from edge.preprocess import to_model_input
 from edge.spec import Spec
 from edge.tf_bootstrap import import_tf
+from train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
 
 Log = Callable[[str], None]
 
@@ -62,13 +63,14 @@ def compile_distillation(model, family: str, label_scheme: str, learning_rate: f
 
     _, keras = import_tf()
     optimizer = keras.optimizers.Adam(learning_rate)
-    if family in ("cnn", "mobile"):
+    layout = get_family(family).layout
+    if layout == TWO_HEADS:
         age_loss = keras.losses.Huber(delta=5.0) if label_scheme == "age" else keras.losses.CategoricalCrossentropy()
         model.compile(optimizer=optimizer, loss=[age_loss, keras.losses.BinaryCrossentropy()],
                       loss_weights=[0.2 if label_scheme == "age" else 1.0, 1.0])
-    elif family == "fcn2hot":
+    elif layout == TWO_HOT:
         model.compile(optimizer=optimizer, loss=two_hot_crossentropy)  # -sum(t log p) takes soft targets as is
-    elif family == "tuple":
+    elif layout == TUPLE:
         model.compile(optimizer=optimizer, loss=keras.losses.MeanSquaredError())
     else:
         raise ValueError(family)

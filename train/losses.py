@@ -6,6 +6,7 @@ Unknown labels are encoded as all-zero blocks (2-hot) or -1 (tuple) and contribu
 from __future__ import annotations
 
 from edge.tf_bootstrap import import_tf
+from train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
 
 tf, keras = import_tf()
 
@@ -32,15 +33,16 @@ def masked_tuple_mse(y_true, y_pred):
 def compile_model(model, family: str, label_scheme: str, learning_rate: float) -> None:
     """Compile with losses given as a LIST in output order (robust to quantize_model's renaming)."""
     optimizer = keras.optimizers.Adam(learning_rate)
-    if family in ("cnn", "mobile"):
+    layout = get_family(family).layout
+    if layout == TWO_HEADS:
         if label_scheme == "age":
             losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, 1.0]
         else:
             losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
         model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
-    elif family == "fcn2hot":
+    elif layout == TWO_HOT:
         model.compile(optimizer=optimizer, loss=two_hot_crossentropy)
-    elif family == "tuple":
+    elif layout == TUPLE:
         model.compile(optimizer=optimizer, loss=masked_tuple_mse)
     else:
         raise ValueError(family)

@@ -25,13 +25,19 @@ happens in preprocessing, per the spec).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from edge.errors import EdgeError
 from edge.spec import OutputSpec, Spec
 
-FAMILIES = ("cnn", "fcn2hot", "tuple", "mobile")
 FCN_WIDTHS = {"compact": (64, 32, 32, 16, 16), "large": (1024, 512, 256, 128, 32)}
 TUPLE_WIDTHS = (32, 32, 16, 16, 10)
+
+# Output layouts: how a family's outputs, training targets and losses are arranged. A new family
+# with an existing layout needs only a builder and a row in FAMILIES (bottom of this module).
+TWO_HEADS = "two_heads"  # [age (softmax over groups, or years), gender (sigmoid)]
+TWO_HOT = "two_hot"  # one output: age-group softmax block + 2-way gender softmax block
+TUPLE = "tuple"  # one output: (age class value, gender value), decoded with learned thresholds
 
 
 @dataclass(frozen=True)
@@ -47,31 +53,38 @@ class FamilyDefaults:
     options: dict = field(default_factory=dict)
 
 
-DEFAULTS = {
-    "cnn": FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
-    "fcn2hot": FamilyDefaults(image_size=32, color="gray", dropout=0.0, group_labels_only=True),
-    "tuple": FamilyDefaults(image_size=32, color="gray", group_labels_only=True),
-    "mobile": FamilyDefaults(image_size=64, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3),
-}
+@dataclass(frozen=True)
+class Family:
+    """One registered model family: its defaults, output layout and builder."""
+
+    name: str
+    defaults: FamilyDefaults
+    layout: str
+    build: Callable  # (keras, inputs, spec, width, depth, dropout, widths) -> tf_keras Model
+    conv: bool = False  # a conv net: the exporter gates its int8/float32 size ratio
+
+
+def get_family(name: str) -> Family:
+    """The registered family called ``name``; EdgeError listing the known ones otherwise."""
+    if name not in FAMILIES:
+        raise EdgeError(f"unknown model family '{name}': use one of {', '.join(FAMILIES)}")
+    return FAMILIES[name]
 
 
 def family_defaults(family: str) -> FamilyDefaults:
-    if family not in DEFAULTS:
-        raise EdgeError(f"unknown model family '{family}': use one of {', '.join(FAMILIES)}")
-    return DEFAULTS[family]
+    return get_family(family).defaults
 
 
 def output_specs(family: str, spec: Spec) -> tuple[OutputSpec, ...]:
-    """The outputs a family produces, in model order."""
+    """The outputs a family produces, in model order (from its layout)."""
     classes = len(spec.age_class_names)
-    if family in ("cnn", "mobile"):
+    layout = get_family(family).layout
+    if layout == TWO_HEADS:
         age = OutputSpec("age", "age_regression", 1) if spec.label_scheme == "age" else OutputSpec("age", "age_softmax", classes)
         return (age, OutputSpec("gender", "gender_sigmoid", 1))
-    if family == "fcn2hot":
+    if layout == TWO_HOT:
         return (OutputSpec("age_gender", "age_gender_2hot", classes + 2),)
-    if family == "tuple":
-        return (OutputSpec("age_gender", "age_gender_tuple", 2),)
-    raise EdgeError(f"unknown model family '{family}'")
+    return (OutputSpec("age_gender", "age_gender_tuple", 2),)
 
 
 def build_model(family: str, spec: Spec, width: int | None = None, depth: int | None = None,
@@ -80,67 +93,73 @@ def build_model(family: str, spec: Spec, width: int | None = None, depth: int | 
     from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
-    defaults = family_defaults(family)
+    entry = get_family(family)
+    defaults = entry.defaults
     if defaults.group_labels_only and spec.label_scheme == "age":
         raise EdgeError(f"the {family} model classifies age groups: use --labels utk20 or adience8")
-    width = width or defaults.width
-    depth = depth or defaults.depth
-    dropout = defaults.dropout if dropout is None else dropout
-    layers = keras.layers
     inputs = keras.Input(spec.input_shape, name="image")
-    classes = len(spec.age_class_names)
+    return entry.build(keras, inputs, spec, width or defaults.width, depth or defaults.depth,
+                       defaults.dropout if dropout is None else dropout, widths)
 
-    if family == "cnn":
-        max_depth = max(1, spec.image_size.bit_length() - 2)
-        if depth > max_depth:
-            raise EdgeError(f"--depth {depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
-        x = inputs
-        for block in range(depth):
-            x = layers.Conv2D(width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
-            x = layers.MaxPooling2D(2, name=f"pool{block + 1}")(x)
-        x = layers.Flatten(name="flatten")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
-        age_features = layers.Dense(128, activation="relu", name="age_dense")(x)
-        gender_features = layers.Dense(64, activation="relu", name="gender_dense")(x)
-        return _two_heads(keras, inputs, age_features, gender_features, spec, classes, family)
 
-    if family == "mobile":
-        def conv_bn(x, filters, kernel, strides, name):
-            x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
-            x = layers.BatchNormalization(name=f"{name}_bn")(x)
-            return layers.ReLU(6.0, name=f"{name}_relu")(x)
+def _build_cnn(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+    layers = keras.layers
+    max_depth = max(1, spec.image_size.bit_length() - 2)
+    if depth > max_depth:
+        raise EdgeError(f"--depth {depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
+    x = inputs
+    for block in range(depth):
+        x = layers.Conv2D(width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
+        x = layers.MaxPooling2D(2, name=f"pool{block + 1}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    age_features = layers.Dense(128, activation="relu", name="age_dense")(x)
+    gender_features = layers.Dense(64, activation="relu", name="gender_dense")(x)
+    return _two_heads(keras, inputs, age_features, gender_features, spec, len(spec.age_class_names), "cnn")
 
-        x = conv_bn(inputs, width, 3, 2, "stem")
-        # (filters multiplier, stride) per depthwise-separable block: downsample early
-        plan = [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
-        for index, (multiplier, stride) in enumerate(plan, start=1):
-            x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
-            x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
-            x = layers.ReLU(6.0, name=f"dw{index}_relu")(x)
-            x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
-        x = layers.GlobalAveragePooling2D(name="pool")(x)
-        x = layers.Dropout(dropout, name="dropout")(x)
-        shared = layers.Dense(256, activation="relu", name="shared_dense")(x)
-        return _two_heads(keras, inputs, shared, shared, spec, classes, family)
 
-    if family == "fcn2hot":
-        x = layers.Flatten(name="flatten")(inputs)
-        for index, units in enumerate(_parse_widths(widths), start=1):
-            x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
-            if dropout:
-                x = layers.Dropout(dropout, name=f"dropout{index}")(x)
-        age = layers.Dense(classes, activation="softmax", name="age_block")(x)
-        gender = layers.Dense(2, activation="softmax", name="gender_block")(x)
-        output = layers.Concatenate(name="age_gender")([age, gender])
-        return keras.Model(inputs, output, name="fcn2hot")
+def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+    layers = keras.layers
 
-    if family == "tuple":
-        x = layers.Flatten(name="flatten")(inputs)
-        for index, units in enumerate(TUPLE_WIDTHS, start=1):
-            x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
-        output = layers.Dense(2, name="age_gender")(x)
-        return keras.Model(inputs, output, name="tuple")
-    raise EdgeError(f"unknown model family '{family}': use one of {', '.join(FAMILIES)}")
+    def conv_bn(x, filters, kernel, strides, name):
+        x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+        x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        return layers.ReLU(6.0, name=f"{name}_relu")(x)
+
+    x = conv_bn(inputs, width, 3, 2, "stem")
+    # (filters multiplier, stride) per depthwise-separable block: downsample early
+    plan = [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
+    for index, (multiplier, stride) in enumerate(plan, start=1):
+        x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
+        x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
+        x = layers.ReLU(6.0, name=f"dw{index}_relu")(x)
+        x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
+    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    shared = layers.Dense(256, activation="relu", name="shared_dense")(x)
+    return _two_heads(keras, inputs, shared, shared, spec, len(spec.age_class_names), "mobile")
+
+
+def _build_fcn2hot(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+    layers = keras.layers
+    x = layers.Flatten(name="flatten")(inputs)
+    for index, units in enumerate(_parse_widths(widths), start=1):
+        x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+        if dropout:
+            x = layers.Dropout(dropout, name=f"dropout{index}")(x)
+    age = layers.Dense(len(spec.age_class_names), activation="softmax", name="age_block")(x)
+    gender = layers.Dense(2, activation="softmax", name="gender_block")(x)
+    output = layers.Concatenate(name="age_gender")([age, gender])
+    return keras.Model(inputs, output, name="fcn2hot")
+
+
+def _build_tuple(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+    layers = keras.layers
+    x = layers.Flatten(name="flatten")(inputs)
+    for index, units in enumerate(TUPLE_WIDTHS, start=1):
+        x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
+    output = layers.Dense(2, name="age_gender")(x)
+    return keras.Model(inputs, output, name="tuple")
 
 
 def _two_heads(keras, inputs, age_features, gender_features, spec: Spec, classes: int, name: str):
@@ -162,3 +181,15 @@ def _parse_widths(widths: str | None) -> tuple[int, ...]:
         return tuple(int(w) for w in widths.split(","))
     except ValueError:
         raise EdgeError(f"--widths '{widths}' is not compact, large or a list like 64,32,16") from None
+
+
+# THE registry: every place that needs a family's defaults, outputs, targets, losses or builder reads it here.
+FAMILIES: dict[str, Family] = {
+    "mobile": Family("mobile", FamilyDefaults(image_size=64, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3),
+                     TWO_HEADS, _build_mobile, conv=True),
+    "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
+                  TWO_HEADS, _build_cnn, conv=True),
+    "fcn2hot": Family("fcn2hot", FamilyDefaults(image_size=32, color="gray", dropout=0.0, group_labels_only=True),
+                      TWO_HOT, _build_fcn2hot),
+    "tuple": Family("tuple", FamilyDefaults(image_size=32, color="gray", group_labels_only=True), TUPLE, _build_tuple),
+}

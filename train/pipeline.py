@@ -15,6 +15,7 @@ import numpy as np
 from edge.spec import Spec
 from edge.targets import Targets
 from edge.tf_bootstrap import import_tf
+from train.models import TWO_HEADS, TWO_HOT, get_family
 
 MAX_ROTATION_DEGREES = 10.0
 MAX_SHIFT_FRACTION = 0.06
@@ -29,22 +30,21 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
     class_weight = np.ones(len(targets.gender), np.float32)
     if age_class_weights:
         class_weight = np.asarray([age_class_weights.get(int(c), 1.0) for c in targets.age_class], np.float32)
-    if family in ("cnn", "mobile"):
+    layout = get_family(family).layout
+    if layout == TWO_HEADS:
         age_y = (np.nan_to_num(targets.age_years).astype(np.float32) if label_scheme == "age"
                  else np.maximum(targets.age_class, 0).astype(np.int32))
         gender_y = np.maximum(targets.gender, 0).astype(np.float32)
         age_w = known_age.astype(np.float32) * class_weight
         return (age_y, gender_y), (age_w, known_gender.astype(np.float32))
-    if family == "fcn2hot":
+    if layout == TWO_HOT:
         y = np.zeros((len(targets.gender), num_classes + 2), np.float32)
         rows = np.arange(len(y))
         y[rows[known_age], targets.age_class[known_age]] = 1.0
         y[rows[known_gender], num_classes + targets.gender[known_gender]] = 1.0
         return y, class_weight
-    if family == "tuple":
-        y = np.stack([np.where(known_age, targets.age_class, -1), np.where(known_gender, targets.gender, -1)], 1)
-        return y.astype(np.float32), class_weight
-    raise ValueError(family)
+    y = np.stack([np.where(known_age, targets.age_class, -1), np.where(known_gender, targets.gender, -1)], 1)
+    return y.astype(np.float32), class_weight  # TUPLE
 
 
 def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int,

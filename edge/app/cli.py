@@ -19,6 +19,7 @@ import typer
 from edge.errors import EdgeError
 from export.options import MIN_CALIBRATION, ExportOptions
 from train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
+from train.models import FAMILIES
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -100,11 +101,8 @@ def data_inspect(
     console.print(f"chart: {report.chart_path}")
 
 
-class Family(str, Enum):
-    mobile = "mobile"
-    cnn = "cnn"
-    fcn2hot = "fcn2hot"
-    tuple = "tuple"
+# --model choices come from the one family registry (train/models.py), so --help lists them
+Family = Enum("Family", {name: name for name in FAMILIES}, type=str)
 
 
 class LabelScheme(str, Enum):
