@@ -115,7 +115,7 @@ def detect_kind(path: Path) -> str:
             return "csv"
         raise EdgeError(f"{path} is a file but not a .csv manifest: pass a dataset directory or a CSV")
     if not path.is_dir():
-        raise EdgeError(f"dataset not found: {path} (check the path, or set EDGE_DATA_DIR)")
+        raise EdgeError(f"dataset not found: {path} (check the path: a UTKFace folder, an Adience root or a .csv manifest)")
     if list(path.glob("fold_*_data.txt")):
         return "adience"
     try:
