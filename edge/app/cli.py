@@ -252,8 +252,8 @@ def validate(
     from edge import layout
     from edge.app.console import progress_bar
     from edge.io import check_output_dir, os_error_message
-    from edge.app.validate import (ValidateOptions, default_report_dir, folds_markdown, markdown_table, validate_export,
-                               validate_folds, write_reports)
+    from edge.app.validate import (ValidateOptions, default_report_dir, find_models, folds_markdown, markdown_table,
+                                   validate_export, validate_folds, write_reports)
 
     if threads < 1:
         raise EdgeError(f"--threads {threads}: must be at least 1")
@@ -264,6 +264,8 @@ def validate(
     layout.recover_export(export_dir, _log)
     folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
         and not (export_dir / "model_float32.tflite").exists()
+    if not folds_mode:
+        find_models(export_dir)  # a missing or empty export is one line before anything is created
     out = report or default_report_dir(export_dir)
     check_output_dir(out, "report directory")  # before the slow part, not after it
     with progress_bar("running models") as update:

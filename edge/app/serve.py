@@ -25,7 +25,7 @@ from typing import Callable
 
 from edge.errors import EdgeError
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "web_demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "web_demo"  # edge/app/serve.py -> the repository root
 RUNTIME_PROBE = Path("node_modules") / "@litertjs" / "core" / "wasm"  # what `npm ci` must have installed
 ASSETS_PREFIX = "/assets"
 WEB_SUBDIR = "web"  # EXPORT_DIR/web: where the README's export command puts the web assets
