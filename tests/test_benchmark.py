@@ -10,8 +10,7 @@ import sys
 import pytest
 
 from edge.detect import write_detector_assets
-from tests.conftest import PROJECT_ROOT, run_cli
-from tests.test_predict import BLOCK_TF
+from tests.conftest import BLOCK_TF, PROJECT_ROOT, run_cli
 
 
 @pytest.fixture(scope="module")

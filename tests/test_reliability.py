@@ -16,7 +16,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 

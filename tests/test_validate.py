@@ -15,7 +15,7 @@ from edge.decode import Decoded, decode_outputs, learn_tuple_thresholds
 from edge.metrics import agreement, label_metrics
 from edge.spec import OutputSpec, Spec
 from edge.app.validate import ValidateOptions, _gate
-from tests.conftest import LOOSE_GATE, PROJECT_ROOT, run_cli
+from tests.conftest import BLOCK_TF, LOOSE_GATE, PROJECT_ROOT, run_cli
 
 
 # --- metric functions against hand-computed cases ----------------------------------------------
@@ -171,13 +171,7 @@ def test_bare_tflite_and_all_split(exported_run, adience_dir, tmp_path):
 def test_runs_with_only_the_runtime_installed(exported_run, adience_dir, tmp_path):
     """Block TensorFlow imports entirely: validate must still run and never import it."""
     export = exported_run("tuple")
-    code = f"""
-import sys
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('tensorflow', 'tf_keras', 'tensorflow_model_optimization', 'keras'):
-            raise ImportError('blocked for this test: ' + name)
-sys.meta_path.insert(0, Block())
+    code = BLOCK_TF + f"""
 from typer.testing import CliRunner
 from edge.app.cli import app
 result = CliRunner().invoke(app, ['validate', r'{export}', '--data', r'{adience_dir}', '--report', r'{tmp_path / "rt"}',
