@@ -128,3 +128,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if REAL_DATA_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# Results of the non-Python test runs (the Android core's JUnit tests), printed in pytest's closing
+# summary even under -q, so a CI log shows "N passed, N failed" for them.
+TOOLCHAIN_SUMMARIES: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in TOOLCHAIN_SUMMARIES:
+        terminalreporter.write_line(line)

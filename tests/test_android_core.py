@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT, run_cli
+from tests.conftest import PROJECT_ROOT, TOOLCHAIN_SUMMARIES, run_cli
 
 CORE = PROJECT_ROOT / "android_demo" / "core"
 JARS = ("/usr/share/java/junit4.jar", "/usr/share/java/hamcrest-core.jar", "/usr/share/java/com.android.json.jar")
@@ -154,6 +154,7 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
     assert summary, f"no JUnit summary line in:\n{output}"
     passed, failed, skipped = map(int, summary.groups())
     print(f"{passed} passed, {failed} failed")
+    TOOLCHAIN_SUMMARIES.append(f"android core (JVM, JUnit): {passed} passed, {failed} failed")
     assert code == 0 and failed == 0, output
     assert passed >= 20
     allowed_skips = 0 if "edge.detector.dir" in properties else 1
