@@ -99,26 +99,32 @@ def _jpeg_has_end(raw: bytes) -> bool:
 
 _WARNING_LOCK = threading.Lock()
 _LIBJPEG_WARNINGS = (b"Corrupt JPEG data", b"Premature end of JPEG", b"Invalid SOS", b"Bogus", b"Warning")
+_capture_file = None  # one scratch file per process for the decoder's stderr, reused under the lock
 
 
 def _imdecode_capturing_warnings(cv2, data: np.ndarray):
     """``cv2.imdecode`` with libjpeg's warnings (written to fd 2, not raised) captured: (image, warned).
 
     The file descriptor is process-wide, so decoders take turns here; resizing and colour
-    conversion still run in parallel. Only libjpeg's own warning lines count.
+    conversion still run in parallel. Only libjpeg's own warning lines count. One scratch file
+    serves every decode (this runs once per image of a dataset).
     """
+    global _capture_file
     with _WARNING_LOCK:
+        if _capture_file is None:
+            _capture_file = tempfile.TemporaryFile()
+        _capture_file.seek(0)
+        _capture_file.truncate()
         sys.stderr.flush()
         saved = os.dup(2)
-        with tempfile.TemporaryFile() as capture:
-            os.dup2(capture.fileno(), 2)
-            try:
-                image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-            finally:
-                os.dup2(saved, 2)
-                os.close(saved)
-            capture.seek(0)
-            text = capture.read()
+        os.dup2(_capture_file.fileno(), 2)
+        try:
+            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        _capture_file.seek(0)
+        text = _capture_file.read()
     return image, any(marker in text for marker in _LIBJPEG_WARNINGS)
 
 

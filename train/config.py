@@ -88,8 +88,7 @@ def check_options(config: TrainConfig) -> None:
 
 
 def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
-    """Fill family/dataset defaults so config.json says exactly what ran."""
-    check_options(config)
+    """Fill family/dataset defaults so config.json says exactly what ran (options already checked by train())."""
     defaults = family_defaults(config.model)
     values = asdict(config)
     values["kind"] = dataset_kind
