@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
-from train.models import family_defaults
+from train.models import TWO_HEADS, family_defaults, family_layout
 
 
 @dataclass
@@ -42,6 +42,8 @@ class TrainConfig:
     strategy: str = "default"
     cpu_devices: int | None = None
     init_from: str | None = None
+    age_sigma: float | None = None
+    zoom: float | None = None
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":
@@ -82,6 +84,11 @@ def check_options(config: TrainConfig) -> None:
     need(config.strategy in STRATEGIES, f"--strategy must be one of {', '.join(STRATEGIES)}")
     need(config.labels in (None, "utk20", "adience8", "age"), "--labels must be utk20, adience8 or age")
     need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
+    need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
+    need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
+    need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
+         f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
+    need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
     if config.img_size and config.depth and config.model == "cnn":
         need(2 ** config.depth <= config.img_size,
              f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")
@@ -96,8 +103,10 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
-                          ("lr", defaults.lr)):
+                          ("lr", defaults.lr), ("zoom", defaults.zoom)):
         if values[name] is None:
             values[name] = default
+    if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)
+        values["age_sigma"] = defaults.age_sigma if values["labels"] != "age" else 0.0
     values["data"] = str(normalize_path(config.data))
     return TrainConfig(**values)

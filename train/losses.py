@@ -30,13 +30,50 @@ def masked_tuple_mse(y_true, y_pred):
     return tf.reduce_sum(squared, axis=-1) / tf.maximum(tf.reduce_sum(mask, axis=-1), 1.0)
 
 
-def compile_model(model, family: str, label_scheme: str, learning_rate: float) -> None:
-    """Compile with losses given as a LIST in output order (robust to quantize_model's renaming)."""
+# Weight of the expectation term (|E[age] - age| in years): ~0.25 of loss at a 5-year error,
+# the size of the gender loss, so neither head drowns the other in the shared layers
+DLDL_L1_WEIGHT = 0.05
+
+
+@keras.saving.register_keras_serializable(package="edge")
+class AgeDistributionLoss(keras.losses.Loss):
+    """DLDL-v2 on the age-group softmax: KL to the Gaussian label distribution + L1 of the expectation.
+
+    ``y_true`` is K+1 columns (``train.pipeline.model_targets``): the label distribution over the
+    K groups, then the age in years. The expected value over the group centers is exactly what
+    ``edge.decode`` reports as the age in years, so the L1 term trains the reported number.
+    """
+
+    def __init__(self, centers=(), l1_weight: float = DLDL_L1_WEIGHT, name: str = "age_distribution", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.centers = [float(c) for c in centers]
+        self.l1_weight = float(l1_weight)
+
+    def call(self, y_true, y_pred):
+        classes = len(self.centers)
+        target, years = y_true[:, :classes], y_true[:, classes]
+        y_pred = tf.clip_by_value(y_pred, 1e-7, 1.0)
+        divergence = tf.reduce_sum(target * (tf.math.log(tf.clip_by_value(target, 1e-7, 1.0)) - tf.math.log(y_pred)), -1)
+        expected = tf.reduce_sum(y_pred * tf.constant(self.centers, y_pred.dtype), -1) / tf.reduce_sum(y_pred, -1)
+        return divergence + self.l1_weight * tf.abs(expected - tf.cast(years, y_pred.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "centers": self.centers, "l1_weight": self.l1_weight}
+
+
+def compile_model(model, family: str, label_scheme: str, learning_rate: float, age_sigma: float = 0.0,
+                  age_centers: tuple[float, ...] = ()) -> None:
+    """Compile with losses given as a LIST in output order (robust to quantize_model's renaming).
+
+    ``age_sigma`` > 0: the age head learns a label distribution (``AgeDistributionLoss``).
+    """
     optimizer = keras.optimizers.Adam(learning_rate)
     layout = get_family(family).layout
     if layout == TWO_HEADS:
         if label_scheme == "age":
             losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, 1.0]
+        elif age_sigma > 0:
+            losses, weights = [AgeDistributionLoss(age_centers), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
         else:
             losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
         model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)

@@ -50,6 +50,8 @@ class FamilyDefaults:
     lr: float = 1e-3
     batch: int = 64
     group_labels_only: bool = False  # the family needs a group scheme (no --labels age)
+    age_sigma: float = 0.0  # > 0: age trained as a Gaussian label distribution over the groups (train/losses.py)
+    zoom: float = 0.0  # random scale augmentation +-zoom: faces framed tighter or wider than the chips
     options: dict = field(default_factory=dict)
 
 
@@ -69,6 +71,11 @@ def get_family(name: str) -> Family:
     if name not in FAMILIES:
         raise EdgeError(f"unknown model family '{name}': use one of {', '.join(FAMILIES)}")
     return FAMILIES[name]
+
+
+def family_layout(family: str) -> str:
+    """The family's output layout (TWO_HEADS, TWO_HOT or TUPLE)."""
+    return get_family(family).layout
 
 
 def family_defaults(family: str) -> FamilyDefaults:
@@ -185,7 +192,8 @@ def _parse_widths(widths: str | None) -> tuple[int, ...]:
 
 # THE registry: every place that needs a family's defaults, outputs, targets, losses or builder reads it here.
 FAMILIES: dict[str, Family] = {
-    "mobile": Family("mobile", FamilyDefaults(image_size=64, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3),
+    "mobile": Family("mobile", FamilyDefaults(image_size=64, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3,
+                                                     age_sigma=3.0, zoom=0.15),
                      TWO_HEADS, _build_mobile, conv=True),
     "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
                   TWO_HEADS, _build_cnn, conv=True),

@@ -22,9 +22,27 @@ MAX_SHIFT_FRACTION = 0.06
 MAX_BRIGHTNESS_DELTA = 0.1  # fraction of the full pixel range
 
 
+def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian label distribution over the age groups (DLDL): p_k ~ exp(-(c_k - y)^2 / 2 sigma^2).
+
+    A 20-year-old and a 24-year-old share a group but not a target: the soft label says where
+    in the group (and how close to its neighbours) the face is, which the expected-value decoding
+    (``edge.decode``) turns back into years.
+    """
+    logits = -np.square(centers[None, :] - years[:, None]) / (2.0 * sigma ** 2)
+    weights = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
-                  age_class_weights: dict[int, float] | None = None):
-    """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss."""
+                  age_class_weights: dict[int, float] | None = None, age_sigma: float = 0.0,
+                  age_centers: tuple[float, ...] = ()):
+    """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss.
+
+    With ``age_sigma`` > 0 (two-head families, group schemes) the age target is K+1 columns:
+    the label distribution over the K groups, then the age in years (the group's center when
+    only the group is known, e.g. Adience ranges) for the expectation term of the loss.
+    """
     known_age = targets.age_class >= 0 if label_scheme != "age" else ~np.isnan(targets.age_years)
     known_gender = targets.gender >= 0
     class_weight = np.ones(len(targets.gender), np.float32)
@@ -32,8 +50,14 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
         class_weight = np.asarray([age_class_weights.get(int(c), 1.0) for c in targets.age_class], np.float32)
     layout = get_family(family).layout
     if layout == TWO_HEADS:
-        age_y = (np.nan_to_num(targets.age_years).astype(np.float32) if label_scheme == "age"
-                 else np.maximum(targets.age_class, 0).astype(np.int32))
+        if label_scheme == "age":
+            age_y = np.nan_to_num(targets.age_years).astype(np.float32)
+        elif age_sigma > 0:
+            centers = np.asarray(age_centers, np.float64)
+            years = np.where(np.isnan(targets.age_years), centers[np.maximum(targets.age_class, 0)], targets.age_years)
+            age_y = np.concatenate([age_distribution(years, centers, age_sigma), years[:, None].astype(np.float32)], 1)
+        else:
+            age_y = np.maximum(targets.age_class, 0).astype(np.int32)
         gender_y = np.maximum(targets.gender, 0).astype(np.float32)
         age_w = known_age.astype(np.float32) * class_weight
         return (age_y, gender_y), (age_w, known_gender.astype(np.float32))
@@ -48,12 +72,12 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
 
 
 def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int,
-                 augment: bool | None = None):
+                 augment: bool | None = None, zoom: float = 0.0):
     """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight).
 
     ``training`` shuffles every epoch (also without augmentation: dataset lists are often
     sorted, e.g. UTKFace by age); ``augment`` (default: same as ``training``) adds the random
-    flip/rotation/shift/brightness. Both are seeded by ``seed``: each epoch differs, and two
+    flip/rotation/shift/brightness, and a random scale of +-``zoom``. Both are seeded by ``seed``: each epoch differs, and two
     runs with one seed see the same order and the same augmentations.
     """
     augment = training if augment is None else augment
@@ -73,7 +97,7 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
         # one [2] stateless seed per batch from a seeded stream that differs every epoch (not every run)
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(
-            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed), *batch_data[1:]),
+            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed, zoom), *batch_data[1:]),
             num_parallel_calls=tf.data.AUTOTUNE)
     # Under MultiWorkerMirroredStrategy every worker builds this same seeded stream and keeps its own
     # part of each batch (sharding by data: the images are in memory, there are no files to split)
@@ -82,14 +106,17 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def augment_batch(x, low: float, high: float, seed):
-    """Random flip, rotation (+-10 deg), shift (+-6%) and brightness (+-10%) per image.
+def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0):
+    """Random flip, rotation (+-10 deg), shift (+-6%), scale (+-``zoom``) and brightness (+-10%) per image.
+
+    The scale is why a phone's crop still looks like a training face: a detector box plus the
+    spec's margin frames a face up to ~15% tighter or wider than a dataset chip.
 
     ``seed`` is a shape-[2] integer tensor: the same seed gives the same augmentation (stateless ops).
     """
     tf, _ = import_tf()
-    flip_seed, angle_seed, x_seed, y_seed, brightness_seed = tf.unstack(
-        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=5))
+    flip_seed, angle_seed, x_seed, y_seed, brightness_seed, zoom_seed = tf.unstack(
+        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=6))
 
     def uniform(shape, op_seed, low_value=-1.0, high_value=1.0):
         return tf.random.stateless_uniform(shape, op_seed, low_value, high_value)
@@ -101,7 +128,9 @@ def augment_batch(x, low: float, high: float, seed):
     angle = uniform([batch], angle_seed) * (MAX_ROTATION_DEGREES * math.pi / 180.0)
     shift_x = uniform([batch], x_seed) * MAX_SHIFT_FRACTION * width
     shift_y = uniform([batch], y_seed) * MAX_SHIFT_FRACTION * height
-    cos, sin = tf.cos(angle), tf.sin(angle)
+    # > 1 samples a larger area of the input (the face looks smaller, framed wider), < 1 a tighter one
+    scale = 1.0 + uniform([batch], zoom_seed) * zoom
+    cos, sin = tf.cos(angle) * scale, tf.sin(angle) * scale
     center_x, center_y = (width - 1) / 2, (height - 1) / 2
     # maps output pixel (x, y) to input pixel: rotate about the center, then shift
     transforms = tf.stack([

@@ -292,10 +292,11 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
         log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
 
     def dataset_for(index: np.ndarray, training: bool, weights=None):
-        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights)
+        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights,
+                                  age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
         return make_dataset(images[index], y, weight, spec, config.batch, training, config.seed,
-                            augment=training and config.augment)
+                            augment=training and config.augment, zoom=config.zoom or 0.0)
 
     train_data = dataset_for(split.train, True, class_weights)
     val_data = dataset_for(split.val, False) if len(split.val) else None
@@ -316,7 +317,8 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
             model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths)
             if config.init_from:
                 _initialize_from(model, Path(config.init_from), keras, log)
-            losses.compile_model(model, config.model, spec.label_scheme, config.lr)
+            losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
+                                 spec.age_class_centers)
     parameters = int(model.count_params())
     log(f"{config.model}: {parameters:,} parameters; input pipeline alone: {input_rate:,.0f} images/s")
 
