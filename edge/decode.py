@@ -114,6 +114,25 @@ def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
     )
 
 
+def regroup(decoded: Decoded, scheme_name: str) -> Decoded:
+    """The same predictions with age classes taken from the predicted years under another scheme.
+
+    How a model trained on one dataset's groups (UTKFace's 20) is scored on another's (Adience's 8):
+    the years it reports are the one quantity both label spaces share.
+    """
+    scheme = get_scheme(scheme_name)
+    years = np.nan_to_num(decoded.age_years, nan=-1.0)
+    classes = np.asarray([scheme.group_of_years(y) if y >= 0 else UNDEFINED for y in years], np.int64)
+    return Decoded(age_class=classes, age_years=decoded.age_years, gender=decoded.gender,
+                   gender_prob=decoded.gender_prob, age_probs=None, undefined=decoded.undefined)
+
+
+def flip_average(outputs: dict[str, np.ndarray], flipped: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Test-time flip averaging: the mean of a model's outputs on the faces and their mirror images."""
+    return {name: (np.asarray(value, np.float64) + np.asarray(flipped[name], np.float64)) / 2
+            for name, value in outputs.items()}
+
+
 def learn_tuple_thresholds(age_values: np.ndarray, age_classes: np.ndarray, gender_values: np.ndarray,
                            genders: np.ndarray, num_classes: int) -> dict:
     """Learn the tuple model's decoding from training predictions (see module docstring)."""

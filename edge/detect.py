@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,8 +336,12 @@ _CACHE: dict[tuple, FaceDetector] = {}
 
 
 def get_detector(name: str = DEFAULT_DETECTOR, num_threads: int = 1, min_face_px: int = 0) -> FaceDetector:
-    """A cached ``FaceDetector`` (loading one costs a few ms; predict and validate reuse it)."""
-    key = (canonical_name(name), num_threads, min_face_px)
+    """A cached ``FaceDetector`` (loading one costs a few ms; predict and validate reuse it).
+
+    One per thread: a LiteRT interpreter must not be invoked from two threads at once, and
+    ``edge.cache.load_images`` decodes (and so detects) on a thread pool.
+    """
+    key = (canonical_name(name), num_threads, min_face_px, threading.get_ident())
     if key not in _CACHE:
         _CACHE[key] = FaceDetector(key[0], num_threads=num_threads, min_face_px=min_face_px)
     return _CACHE[key]

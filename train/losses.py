@@ -51,11 +51,12 @@ class AgeDistributionLoss(keras.losses.Loss):
 
     def call(self, y_true, y_pred):
         classes = len(self.centers)
+        y_true = tf.cast(y_true, y_pred.dtype)
         target, years = y_true[:, :classes], y_true[:, classes]
         y_pred = tf.clip_by_value(y_pred, 1e-7, 1.0)
         divergence = tf.reduce_sum(target * (tf.math.log(tf.clip_by_value(target, 1e-7, 1.0)) - tf.math.log(y_pred)), -1)
         expected = tf.reduce_sum(y_pred * tf.constant(self.centers, y_pred.dtype), -1) / tf.reduce_sum(y_pred, -1)
-        return divergence + self.l1_weight * tf.abs(expected - tf.cast(years, y_pred.dtype))
+        return divergence + self.l1_weight * tf.abs(expected - years)
 
     def get_config(self):
         return {**super().get_config(), "centers": self.centers, "l1_weight": self.l1_weight}

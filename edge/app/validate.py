@@ -25,7 +25,7 @@ import numpy as np
 from edge import layout
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
-from edge.decode import decode_outputs
+from edge.decode import decode_outputs, flip_average, regroup
 from edge.errors import EdgeError
 from edge.gate import delta_failures
 from edge.io import write_json_atomic, write_text_atomic
@@ -33,6 +33,7 @@ from edge.metrics import agreement, confusion, label_metrics, mean_std
 from edge.app.plotting import draw_confusion, pyplot, save_png
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
+from edge.labels import get_scheme
 from edge.spec import Spec
 from edge.tflite_meta import read_spec
 from edge.targets import targets_for
@@ -64,6 +65,24 @@ class ValidateOptions:
     max_increase_mae: float = 0.15
     max_images: int | None = None
     keras: bool = True
+    labels: str | None = None  # score age groups under this scheme (default: the model's; adience8 on Adience)
+    tta: bool = False  # test-time flip averaging: two inferences per face
+
+
+def scoring_scheme(spec: Spec, records: list[FaceRecord], requested: str | None) -> str:
+    """The label scheme age groups are scored in: --labels, else Adience's 8 groups for Adience faces, else the model's.
+
+    A model whose groups differ from the dataset's is scored through the years it predicts
+    (``edge.decode.regroup``): the cross-dataset protocol (trained on UTKFace, tested on Adience).
+    """
+    if requested:
+        get_scheme(requested)
+        if requested == "age":
+            raise EdgeError("--labels age has no groups to score: use utk20 or adience8 (MAE is always reported)")
+        return requested
+    if spec.label_scheme != "adience8" and any(r.adience_group is not None for r in records):
+        return "adience8"
+    return spec.label_scheme
 
 
 @dataclass
@@ -175,8 +194,17 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     if not records:
         raise EdgeError("no decodable faces to validate on")
     x = to_model_input(images.images, spec)
-    truth = targets_for(records, spec.label_scheme)
-    num_classes = len(spec.age_class_names)
+    scheme = scoring_scheme(spec, records, options.labels)
+    if scheme != spec.label_scheme:
+        log(f"age groups scored as {scheme} from the predicted years (the model's own groups are {spec.label_scheme})")
+    truth = targets_for(records, scheme)
+    class_names = list(spec.age_class_names) if scheme == spec.label_scheme else list(get_scheme(scheme).class_names)
+    num_classes = len(class_names)
+    mirrored = np.ascontiguousarray(x[:, :, ::-1]) if options.tta else None
+
+    def decode(raw: dict, model_spec: Spec):
+        decoded = decode_outputs(model_spec, raw)
+        return decoded if scheme == model_spec.label_scheme else regroup(decoded, scheme)
     export_dir = target if target.is_dir() else target.parent
     parameters = None
     if (export_dir / layout.EXPORT_REPORT).is_file():
@@ -186,11 +214,13 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     decoded_by_model = {}
     raw_by_model = {}
     keras = _keras_outputs(export_dir, x, spec, log) if options.keras and target.is_dir() else None
+    if keras is not None and options.tta:
+        keras = flip_average(keras, _keras_outputs(export_dir, mirrored, spec, log))
     if keras is not None:
-        decoded_by_model["keras"] = decode_outputs(spec, keras)
+        decoded_by_model["keras"] = decode(keras, spec)
         raw_by_model["keras"] = keras
         results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
-    total = len(models) * len(x)
+    total = len(models) * len(x) * (2 if options.tta else 1)
     done = [0]
 
     def tick() -> None:
@@ -203,7 +233,9 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
         model = TFLiteModel(path, num_threads=options.threads)
         runtime_name = model.runtime_name
         raw_by_model[name] = model.run(x, on_face=tick)
-        decoded_by_model[name] = decode_outputs(model.spec, raw_by_model[name])
+        if options.tta:
+            raw_by_model[name] = flip_average(raw_by_model[name], model.run(mirrored, on_face=tick))
+        decoded_by_model[name] = decode(raw_by_model[name], model.spec)
         results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
                          "parameters": parameters, "latency_1_thread": measure_latency(path, x, 1),
                          f"latency_{options.threads}_threads": measure_latency(path, x, options.threads)}
@@ -226,9 +258,12 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     if "int8_qat" in results and reference in results and "latency_1_thread" in results[reference]:
         ratio = results["int8_qat"]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
     speed = speed_note(ratio)
+    if options.tta:
+        speed += " With --tta every face runs twice (itself and its mirror image): twice the latency above."
     report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
-              "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": spec.label_scheme,
-              "family": spec.family, "age_class_names": list(spec.age_class_names), "threads": options.threads,
+              "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": scheme,
+              "model_label_scheme": spec.label_scheme, "tta": "flip" if options.tta else None,
+              "family": spec.family, "age_class_names": class_names, "threads": options.threads,
               "models": results, "speed_note": speed,
               "int8_qat_over_float32_latency_1_thread": ratio,
               "gate": {"passed": gate_passed, "reason": reason, "max_drop_gender_pp": options.max_drop_gender,

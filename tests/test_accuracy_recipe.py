@@ -1,0 +1,129 @@
+"""The accuracy recipe of `edge train --model mobile`: age label distributions, scale augmentation,
+and the measurement options of `edge validate` (cross-dataset scoring, test-time flip averaging)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from edge.decode import Decoded, flip_average, regroup
+from edge.errors import EdgeError
+from edge.labels import get_scheme
+from edge.spec import Spec
+from edge.app.validate import scoring_scheme
+from edge.datasets import FaceRecord
+from train.config import TrainConfig, check_options, resolve_config
+from train.pipeline import age_distribution, model_targets
+from edge.targets import Targets
+from tests.conftest import run_cli
+
+UTK20 = get_scheme("utk20")
+
+
+# --- label distributions ------------------------------------------------------------------------------
+def test_age_distribution_says_where_in_the_group_a_face_is():
+    centers = np.asarray(UTK20.class_centers)
+    rows = age_distribution(np.asarray([20.0, 24.0, 22.0, 1.0]), centers, sigma=3.0)
+    assert np.allclose(rows.sum(axis=1), 1.0)
+    assert (rows.argmax(axis=1)[:3] == UTK20.group_of_years(22)).all()  # same group for 20, 22 and 24
+    assert rows[0, 3] > rows[0, 5] and rows[1, 5] > rows[1, 3]  # 20 leans to 15-19, 24 to 25-29
+    assert abs(float(rows[2] @ centers) - 22.0) < 0.5  # the expectation returns the age
+    assert rows[3].argmax() == 0
+
+
+def test_targets_carry_the_distribution_then_the_years():
+    targets = Targets(age_class=np.asarray([4, 4, -1]), age_years=np.asarray([21.0, np.nan, np.nan]),
+                      gender=np.asarray([1, 0, -1]))
+    (age_y, gender_y), (age_w, gender_w) = model_targets("mobile", "utk20", targets, 20, age_sigma=3.0,
+                                                         age_centers=UTK20.class_centers)
+    assert age_y.shape == (3, 21)
+    assert age_y[0, -1] == 21.0 and age_y[1, -1] == UTK20.class_centers[4]  # a group without years: its center
+    assert age_w.tolist() == [1.0, 1.0, 0.0] and gender_w.tolist() == [1.0, 1.0, 0.0]
+    (plain, _), _ = model_targets("mobile", "utk20", targets, 20)
+    assert plain.tolist() == [4, 4, 0]  # --age-sigma 0: the one-hot groups as before
+
+
+def test_distribution_loss_prefers_the_right_age_and_survives_a_save():
+    from train.losses import AgeDistributionLoss, keras
+
+    centers = UTK20.class_centers
+    loss = AgeDistributionLoss(centers)
+    truth = np.concatenate([age_distribution(np.asarray([30.0]), np.asarray(centers), 3.0), [[30.0]]], 1)
+    right = age_distribution(np.asarray([30.0]), np.asarray(centers), 3.0)
+    wrong = age_distribution(np.asarray([60.0]), np.asarray(centers), 3.0)
+    assert float(loss(truth, right)) < 1e-3 < float(loss(truth, wrong))
+    clone = keras.losses.deserialize(keras.losses.serialize(loss))
+    assert clone.centers == list(centers) and float(clone(truth, wrong)) == pytest.approx(float(loss(truth, wrong)))
+
+
+def test_zoom_augmentation_is_seeded_and_changes_framing():
+    from train.pipeline import augment_batch
+
+    x = np.random.default_rng(0).random((4, 32, 32, 3)).astype(np.float32)
+    seed = np.asarray([3, 4], np.int64)
+    still, zoomed = augment_batch(x, 0.0, 1.0, seed, 0.0), augment_batch(x, 0.0, 1.0, seed, 0.3)
+    assert np.array_equal(np.asarray(zoomed), np.asarray(augment_batch(x, 0.0, 1.0, seed, 0.3)))
+    assert not np.allclose(np.asarray(still), np.asarray(zoomed))
+
+
+def test_recipe_defaults_and_option_ranges():
+    resolved = resolve_config(TrainConfig(data="faces.csv"), "csv")
+    assert resolved.age_sigma > 0 and resolved.zoom > 0  # the mobile default recipe
+    assert resolve_config(TrainConfig(data="faces.csv", labels="age"), "csv").age_sigma == 0
+    assert resolve_config(TrainConfig(data="faces.csv", model="fcn2hot"), "csv").age_sigma == 0
+    for bad, words in ((TrainConfig(data="x", age_sigma=-1), "--age-sigma"), (TrainConfig(data="x", zoom=0.9), "--zoom"),
+                       (TrainConfig(data="x", model="fcn2hot", age_sigma=3), "age-group softmax"),
+                       (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age")):
+        with pytest.raises(EdgeError, match=words):
+            check_options(bad)
+
+
+# --- validate: cross-dataset scoring and flip averaging ---------------------------------------------------
+def test_regroup_scores_years_on_another_datasets_groups():
+    decoded = Decoded(age_class=np.asarray([0, 4, 12]), age_years=np.asarray([1.0, 28.0, 61.0]),
+                      gender=np.zeros(3, np.int64), gender_prob=np.zeros(3))
+    assert regroup(decoded, "adience8").age_class.tolist() == [0, 4, 7]
+    averaged = flip_average({"age": np.asarray([[0.2, 0.8]])}, {"age": np.asarray([[0.6, 0.4]])})
+    assert np.allclose(averaged["age"], [[0.4, 0.6]])
+
+
+def test_adience_faces_are_scored_on_adience_groups():
+    spec = Spec.create("utk20", image_size=32)
+    adience_face = FaceRecord(path="a.jpg", age_years=5.0, gender=0, adience_group=1)
+    utk_face = FaceRecord(path="b.jpg", age_years=5.0, gender=0)
+    assert scoring_scheme(spec, [adience_face], None) == "adience8"
+    assert scoring_scheme(spec, [utk_face], None) == "utk20"
+    assert scoring_scheme(spec, [adience_face], "utk20") == "utk20"
+    with pytest.raises(EdgeError, match="no groups"):
+        scoring_scheme(spec, [utk_face], "age")
+
+
+def test_validate_cross_dataset_with_flip_averaging(exported_run, adience_dir, tmp_path):
+    """A UTKFace model on Adience faces: scored in Adience's 8 groups, each face also run mirrored."""
+    export = exported_run("mobile")
+    reports = {}
+    for name, extra in (("plain", ()), ("tta", ("--tta",))):
+        result = run_cli("validate", export, "--data", adience_dir, "--split", "all", "--max-images", "80",
+                         "--threads", "1", "--report", tmp_path / name, "--max-drop-gender", "100",
+                         "--max-increase-mae", "100", *extra)
+        assert result.exit_code == 0, result.output
+        reports[name] = json.loads((tmp_path / name / "validation.json").read_text())
+    plain, tta = reports["plain"], reports["tta"]
+    assert plain["label_scheme"] == "adience8" and plain["model_label_scheme"] == "utk20"
+    assert plain["age_class_names"] == list(get_scheme("adience8").class_names)
+    assert len(plain["confusion_matrices"]["float32"]) == 8
+    assert plain["tta"] is None and tta["tta"] == "flip" and "twice" in tta["speed_note"]
+    assert plain["models"]["float32"]["age_mae_years"] != tta["models"]["float32"]["age_mae_years"]
+
+
+def test_face_crop_decoding_on_a_thread_pool(adience_dir):
+    """Detection runs on load_images' worker threads: one detector per thread, no shared interpreter."""
+    from edge.cache import load_images
+    from edge.datasets import load_dataset
+
+    records = load_dataset(adience_dir).records[:48]
+    images = load_images(records, Spec.create("adience8", image_size=48, color="rgb", face_crop=True),
+                         use_cache=False, workers=4)
+    assert len(images.records) == 48 and images.images.shape == (48, 48, 48, 3)
