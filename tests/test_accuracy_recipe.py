@@ -127,3 +127,16 @@ def test_face_crop_decoding_on_a_thread_pool(adience_dir):
     images = load_images(records, Spec.create("adience8", image_size=48, color="rgb", face_crop=True),
                          use_cache=False, workers=4)
     assert len(images.records) == 48 and images.images.shape == (48, 48, 48, 3)
+
+
+def test_split_seed_keeps_the_test_faces_while_the_training_seed_varies(utkface_dir, tmp_path):
+    """Two training seeds of one recipe are compared on the same held-out faces (BENCHMARKS.md reports their mean)."""
+    splits = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        result = run_cli("train", "--data", utkface_dir, "--max-images", "120", "--epochs", "1", "--img-size", "32",
+                         "--seed", seed, "--split-seed", "7", "--out", out)
+        assert result.exit_code == 0, result.output
+        splits.append(json.loads((out / "split.json").read_text()))
+        assert json.loads((out / "config.json").read_text())["split_seed"] == 7
+    assert splits[0]["paths"] == splits[1]["paths"] and splits[0]["test"] == splits[1]["test"]

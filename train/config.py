@@ -44,6 +44,12 @@ class TrainConfig:
     init_from: str | None = None
     age_sigma: float | None = None
     zoom: float | None = None
+    split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
+
+    @property
+    def data_seed(self) -> int:
+        """The seed of the split and --max-images subsample (--split-seed, else --seed)."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     @classmethod
     def from_dict(cls, data: dict) -> "TrainConfig":

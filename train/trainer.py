@@ -161,7 +161,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
 
     if config.folds > 1:
         by_fold = dataset.kind == "adience" or all(r.fold for r in records)
-        splits = kfold_splits(records, config.folds, config.val_frac, config.seed, by_fold=by_fold)
+        splits = kfold_splits(records, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)
         fold_metrics, histories = {}, {}
         for index, split in enumerate(splits):
             log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
@@ -176,7 +176,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
 
         plot_fold_curves(histories, out_dir / "fold_curves.png")
         return summary
-    split = holdout_split(records, config.test_frac, config.val_frac, config.seed)
+    split = holdout_split(records, config.test_frac, config.val_frac, config.data_seed)
     metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, records, split, resume, devices, log,
                               progress)
     return metrics
@@ -188,7 +188,7 @@ def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig) 
     has_age = ~np.isnan(targets.age_years) if spec.label_scheme == "age" else targets.age_class >= 0
     usable = [r for r, ok in zip(records, has_age | (targets.gender >= 0)) if ok]
     if config.max_images and len(usable) > config.max_images:
-        chosen = np.sort(np.random.default_rng(config.seed).choice(len(usable), config.max_images, replace=False))
+        chosen = np.sort(np.random.default_rng(config.data_seed).choice(len(usable), config.max_images, replace=False))
         usable = [usable[i] for i in chosen]
     if not usable:
         raise EdgeError(f"no image in {config.data} has a {spec.label_scheme} age or a gender label")

@@ -146,6 +146,7 @@ def train(
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
     folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = TrainConfig.folds,
     seed: Annotated[int, typer.Option(help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).")] = TrainConfig.seed,
+    split_seed: Annotated[Optional[int], typer.Option(help="Seed of the train/val/test split and --max-images subset (default: --seed). Fix it to compare training seeds on the same test faces.")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<model>-<dataset>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
     kind: KindOption = None,
@@ -183,7 +184,7 @@ def train(
         val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
         dropout=dropout, widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
         strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
-        age_sigma=age_sigma, zoom=zoom,
+        age_sigma=age_sigma, zoom=zoom, split_seed=split_seed,
     )
     check_options(config)
     given = {}  # options typed on the command line: --resume reports the ones it ignores
