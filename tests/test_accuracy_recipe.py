@@ -104,7 +104,7 @@ def test_validate_cross_dataset_with_flip_averaging(exported_run, adience_dir, t
     """A UTKFace model on Adience faces: scored in Adience's 8 groups, each face also run mirrored."""
     export = exported_run("mobile")
     reports = {}
-    for name, extra in (("plain", ()), ("tta", ("--tta",))):
+    for name, extra in (("plain", ()), ("tta", ("--tta",)), ("crop", ("--face-crop",))):
         result = run_cli("validate", export, "--data", adience_dir, "--split", "all", "--max-images", "80",
                          "--threads", "1", "--report", tmp_path / name, "--max-drop-gender", "100",
                          "--max-increase-mae", "100", *extra)
@@ -116,6 +116,9 @@ def test_validate_cross_dataset_with_flip_averaging(exported_run, adience_dir, t
     assert len(plain["confusion_matrices"]["float32"]) == 8
     assert plain["tta"] is None and tta["tta"] == "flip" and "twice" in tta["speed_note"]
     assert plain["models"]["float32"]["age_mae_years"] != tta["models"]["float32"]["age_mae_years"]
+    crop = reports["crop"]  # the phone's path: detector box + the spec's margin, then the classifier
+    assert not plain["face_crop"]["enabled"] and crop["face_crop"]["enabled"] and crop["faces"] == 80
+    assert crop["models"]["float32"]["age_mae_years"] != plain["models"]["float32"]["age_mae_years"]
 
 
 def test_face_crop_decoding_on_a_thread_pool(adience_dir):

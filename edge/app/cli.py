@@ -253,6 +253,7 @@ def validate(
     keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
     labels: Annotated[Optional[LabelScheme], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
+    face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
     from edge import layout
@@ -267,7 +268,7 @@ def validate(
         raise EdgeError(f"--max-images {max_images}: must be at least 1")
     options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_drop_gender=max_drop_gender,
                               max_increase_mae=max_increase_mae, max_images=max_images, keras=keras,
-                              labels=_value(labels), tta=tta)
+                              labels=_value(labels), tta=tta, face_crop=face_crop)
     layout.recover_export(export_dir, _log)
     folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
         and not (export_dir / "model_float32.tflite").exists()

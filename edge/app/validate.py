@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -67,6 +67,7 @@ class ValidateOptions:
     keras: bool = True
     labels: str | None = None  # score age groups under this scheme (default: the model's; adience8 on Adience)
     tta: bool = False  # test-time flip averaging: two inferences per face
+    face_crop: bool = False  # detect + crop by the spec's rule first (the phone's path), also for chip-trained models
 
 
 def scoring_scheme(spec: Spec, records: list[FaceRecord], requested: str | None) -> str:
@@ -189,7 +190,8 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     models = find_models(target)
     spec = read_spec(next(iter(models.values())))
     records = select_records(target, options)
-    images = load_images(records, spec)
+    input_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True)) if options.face_crop else spec
+    images = load_images(records, input_spec)
     records = images.records
     if not records:
         raise EdgeError("no decodable faces to validate on")
@@ -263,6 +265,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
               "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": scheme,
               "model_label_scheme": spec.label_scheme, "tta": "flip" if options.tta else None,
+              "face_crop": asdict(input_spec.face_crop),
               "family": spec.family, "age_class_names": class_names, "threads": options.threads,
               "models": results, "speed_note": speed,
               "int8_qat_over_float32_latency_1_thread": ratio,
