@@ -23,7 +23,7 @@ class TrainConfig:
     labels: str | None = None
     img_size: int | None = None
     color: str | None = None
-    epochs: int = 20
+    epochs: int | None = None
     batch: int | None = None
     lr: float | None = None
     folds: int = 1
@@ -72,7 +72,7 @@ def check_options(config: TrainConfig) -> None:
             raise EdgeError(message)
 
     family_defaults(config.model)  # an unknown family is an error here
-    need(config.epochs >= 1, f"--epochs {config.epochs}: must be at least 1")
+    need(config.epochs is None or config.epochs >= 1, f"--epochs {config.epochs}: must be at least 1")
     need(config.batch is None or config.batch >= 1, f"--batch {config.batch}: must be at least 1")
     need(config.lr is None or 0 < config.lr <= 1, f"--lr {config.lr}: must be in (0, 1]")
     need(config.img_size is None or 16 <= config.img_size <= 1024, f"--img-size {config.img_size}: must be 16..1024 pixels")
@@ -109,7 +109,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
-                          ("lr", defaults.lr), ("zoom", defaults.zoom)):
+                          ("lr", defaults.lr), ("zoom", defaults.zoom), ("epochs", defaults.epochs)):
         if values[name] is None:
             values[name] = default
     if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)

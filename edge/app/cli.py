@@ -141,7 +141,7 @@ def train(
     labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
     img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
     color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
-    epochs: Annotated[int, typer.Option(help="Training epochs.")] = TrainConfig.epochs,
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (family default: mobile 40, others 20).")] = None,
     batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
     folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = TrainConfig.folds,
@@ -307,7 +307,7 @@ def validate(
 def pipeline(
     data: Annotated[Optional[Path], typer.Option("--data", help="Real dataset. Omit it to run on a generated SMOKE dataset (proves the pipeline runs, not accuracy).")] = None,
     model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
-    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: 3 on real data; without --data, the demo's measured setting).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: the family's recipe on real data, mobile 40; without --data, the demo's measured setting).")] = None,
     out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,
     qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = 1,

@@ -15,7 +15,6 @@ from typing import Callable
 from edge.errors import EdgeError
 
 PIPELINE_MARKER = ".edge-pipeline"  # the pipeline replaces only a run/ it made itself
-REAL_DATA_EPOCHS = 3  # a quick end-to-end check on real data; real training uses `edge train`
 
 
 @dataclass
@@ -31,7 +30,7 @@ class PipelineResult:
 def run_pipeline(data: Path | None, model: str, epochs: int | None, out: Path, max_images: int | None,
                  qat_epochs: int, log: Callable[[str], None]) -> PipelineResult:
     """Train, export (int8) and validate into ``out``; see the module docstring."""
-    from edge.app.synthetic import DEMO_BATCH, DEMO_EPOCHS, SMOKE_LABEL, demo_learning_check, make_smoke_dataset, next_steps
+    from edge.app.synthetic import DEMO_BATCH, DEMO_EPOCHS, DEMO_IMAGE_SIZE, SMOKE_LABEL, demo_learning_check, make_smoke_dataset, next_steps
     from edge.app.validate import ValidateOptions, markdown_table, validate_export, write_reports
     from export.exporter import ExportOptions, export_run
     from train.config import TrainConfig
@@ -51,9 +50,11 @@ def run_pipeline(data: Path | None, model: str, epochs: int | None, out: Path, m
     marker.write_text("written by edge pipeline: its run/ is replaced on the next pipeline run\n")
 
     log("[bold]1/3 train[/bold]")
-    epochs = epochs or (DEMO_EPOCHS if smoke else REAL_DATA_EPOCHS)
+    # real data: the family's own recipe (what `edge train` would run); the demo: its measured settings
+    epochs = epochs or (DEMO_EPOCHS if smoke else None)
     metrics = run_training(TrainConfig(data=str(data), model=model, epochs=epochs, max_images=max_images,
-                                       batch=DEMO_BATCH if smoke else None), run_dir, log=log)
+                                       batch=DEMO_BATCH if smoke else None, img_size=DEMO_IMAGE_SIZE if smoke else None),
+                           run_dir, log=log)
     learned, learned_line = demo_learning_check(metrics, data) if smoke else (True, "")
     if smoke:  # the demo set is learnable: say whether this model learned it
         learned_line = learned_line if learned else f"[bold red]{learned_line}[/bold red]"
