@@ -15,6 +15,7 @@ from edge.spec import Spec
 from edge.app.validate import scoring_scheme
 from edge.datasets import FaceRecord
 from train.config import TrainConfig, check_options, resolve_config
+from train.models import family_defaults
 from train.pipeline import age_distribution, model_targets
 from edge.targets import Targets
 from tests.conftest import run_cli
@@ -71,6 +72,7 @@ def test_zoom_augmentation_is_seeded_and_changes_framing():
 def test_recipe_defaults_and_option_ranges():
     resolved = resolve_config(TrainConfig(data="faces.csv"), "csv")
     assert resolved.age_sigma > 0 and resolved.zoom > 0  # the mobile default recipe
+    assert resolved.epochs == family_defaults("mobile").epochs > family_defaults("cnn").epochs
     assert resolve_config(TrainConfig(data="faces.csv", labels="age"), "csv").age_sigma == 0
     assert resolve_config(TrainConfig(data="faces.csv", model="fcn2hot"), "csv").age_sigma == 0
     for bad, words in ((TrainConfig(data="x", age_sigma=-1), "--age-sigma"), (TrainConfig(data="x", zoom=0.9), "--zoom"),
