@@ -156,8 +156,15 @@ async function main() {
       };
       if (withGroup.length) {
         const off = withGroup.map((i) => Math.abs(adienceGroupOf(predictions[i].age, listed.ranges) - faces[i].adienceGroup));
+        // per true group: faces, mean predicted years (a bias shows here), exact accuracy
+        const perGroup = listed.ranges.map((range, group) => {
+          const members = withGroup.filter((i) => faces[i].adienceGroup === group);
+          return { group: listed.names?.[group] ?? String(range), faces: members.length,
+            mean_predicted_years: members.length ? round(mean(members.map((i) => predictions[i].age)), 1) : null,
+            exact: members.length ? round(mean(members.map((i) => (adienceGroupOf(predictions[i].age, listed.ranges) === group ? 1 : 0))), 3) : null };
+        });
         scored.adience8 = { exact: round(mean(off.map((d) => (d === 0 ? 1 : 0))), 4),
-          one_off: round(mean(off.map((d) => (d <= 1 ? 1 : 0))), 4) };
+          one_off: round(mean(off.map((d) => (d <= 1 ? 1 : 0))), 4), per_group: perGroup };
       }
       return scored;
     };
@@ -190,6 +197,12 @@ async function main() {
       console.log(`Adience 8 groups (${withGroup.length} faces; predicted years -> group by edge.labels' rule): `
         + `ours exact ${pct(result.ours_accuracy.adience8.exact)}, 1-off ${pct(result.ours_accuracy.adience8.one_off)}; `
         + `face-api.js exact ${pct(result.faceapi_accuracy.adience8.exact)}, 1-off ${pct(result.faceapi_accuracy.adience8.one_off)}`);
+    for (const [index, ours] of result.ours_accuracy.adience8.per_group.entries()) {
+      const theirs = result.faceapi_accuracy.adience8.per_group[index];
+      if (!ours.faces) continue;
+      console.log(`  group ${ours.group} (${ours.faces} faces): mean predicted years ours ${ours.mean_predicted_years}, `
+        + `face-api.js ${theirs.mean_predicted_years}; exact ours ${pct(ours.exact)}, face-api.js ${pct(theirs.exact)}`);
+    }
     }
     console.log(`page load (fresh profile, localhost): ${result.page_load.seconds_median} s median of ${loads.length}, `
       + `${(result.page_load.bytes / 1e6).toFixed(2)} MB downloaded`);
