@@ -71,7 +71,7 @@ def test_zoom_augmentation_is_seeded_and_changes_framing():
 
 def test_recipe_defaults_and_option_ranges():
     resolved = resolve_config(TrainConfig(data="faces.csv"), "csv")
-    assert resolved.age_sigma > 0 and resolved.zoom > 0  # the mobile default recipe
+    assert resolved.age_sigma > 0 and resolved.zoom > 0 and resolved.degrade > 0  # the mobile default recipe
     assert resolved.epochs == family_defaults("mobile").epochs > family_defaults("cnn").epochs
     assert resolve_config(TrainConfig(data="faces.csv", labels="age"), "csv").age_sigma == 0
     assert resolve_config(TrainConfig(data="faces.csv", model="fcn2hot"), "csv").age_sigma == 0
@@ -145,3 +145,17 @@ def test_split_seed_keeps_the_test_faces_while_the_training_seed_varies(utkface_
         splits.append(json.loads((out / "split.json").read_text()))
         assert json.loads((out / "config.json").read_text())["split_seed"] == 7
     assert splits[0]["paths"] == splits[1]["paths"] and splits[0]["test"] == splits[1]["test"]
+
+
+def test_degraded_faces_are_softer_and_only_the_chosen_share():
+    from train.pipeline import degrade_batch
+
+    rng = np.random.default_rng(1)
+    x = rng.random((64, 48, 48, 3)).astype(np.float32)  # noise: any resampling visibly softens it
+    out = np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.5, 0.0, 1.0))
+    changed = ~np.all(np.isclose(out, x), axis=(1, 2, 3))
+    assert 0.25 < changed.mean() < 0.75  # about half the faces
+    assert out[changed].std() < x[changed].std()  # softer: fine detail removed
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert np.array_equal(out, np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.5, 0.0, 1.0)))
+    assert np.array_equal(np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.0, 0.0, 1.0)), x)

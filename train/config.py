@@ -44,6 +44,7 @@ class TrainConfig:
     init_from: str | None = None
     age_sigma: float | None = None
     zoom: float | None = None
+    degrade: float | None = None
     split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
 
     @property
@@ -92,6 +93,7 @@ def check_options(config: TrainConfig) -> None:
     need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
+    need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
     need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
@@ -109,7 +111,8 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
-                          ("lr", defaults.lr), ("zoom", defaults.zoom), ("epochs", defaults.epochs)):
+                          ("lr", defaults.lr), ("zoom", defaults.zoom), ("degrade", defaults.degrade),
+                          ("epochs", defaults.epochs)):
         if values[name] is None:
             values[name] = default
     if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)

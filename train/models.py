@@ -53,6 +53,7 @@ class FamilyDefaults:
     group_labels_only: bool = False  # the family needs a group scheme (no --labels age)
     age_sigma: float = 0.0  # > 0: age trained as a Gaussian label distribution over the groups (train/losses.py)
     zoom: float = 0.0  # random scale augmentation +-zoom: faces framed tighter or wider than the chips
+    degrade: float = 0.0  # share of training faces degraded like phone/web photos (train/pipeline.py)
     options: dict = field(default_factory=dict)
 
 
@@ -194,7 +195,7 @@ def _parse_widths(widths: str | None) -> tuple[int, ...]:
 # THE registry: every place that needs a family's defaults, outputs, targets, losses or builder reads it here.
 FAMILIES: dict[str, Family] = {
     "mobile": Family("mobile", FamilyDefaults(image_size=64, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3,
-                                                     epochs=40, age_sigma=3.0, zoom=0.15),
+                                                     epochs=40, age_sigma=3.0, zoom=0.15, degrade=0.3),
                      TWO_HEADS, _build_mobile, conv=True),
     "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
                   TWO_HEADS, _build_cnn, conv=True),

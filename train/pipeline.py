@@ -72,12 +72,13 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
 
 
 def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int,
-                 augment: bool | None = None, zoom: float = 0.0):
+                 augment: bool | None = None, zoom: float = 0.0, degrade: float = 0.0):
     """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight).
 
     ``training`` shuffles every epoch (also without augmentation: dataset lists are often
     sorted, e.g. UTKFace by age); ``augment`` (default: same as ``training``) adds the random
-    flip/rotation/shift/brightness, and a random scale of +-``zoom``. Both are seeded by ``seed``: each epoch differs, and two
+    flip/rotation/shift/brightness, a random scale of +-``zoom``, and a ``degrade`` share of
+    faces made to look like phone/web photos (``degrade_batch``). Both are seeded by ``seed``: each epoch differs, and two
     runs with one seed see the same order and the same augmentations.
     """
     augment = training if augment is None else augment
@@ -97,7 +98,7 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
         # one [2] stateless seed per batch from a seeded stream that differs every epoch (not every run)
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(
-            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed, zoom), *batch_data[1:]),
+            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed, zoom, degrade), *batch_data[1:]),
             num_parallel_calls=tf.data.AUTOTUNE)
     # Under MultiWorkerMirroredStrategy every worker builds this same seeded stream and keeps its own
     # part of each batch (sharding by data: the images are in memory, there are no files to split)
@@ -106,7 +107,7 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0):
+def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0, degrade: float = 0.0):
     """Random flip, rotation (+-10 deg), shift (+-6%), scale (+-``zoom``) and brightness (+-10%) per image.
 
     The scale is why a phone's crop still looks like a training face: a detector box plus the
@@ -115,8 +116,8 @@ def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0):
     ``seed`` is a shape-[2] integer tensor: the same seed gives the same augmentation (stateless ops).
     """
     tf, _ = import_tf()
-    flip_seed, angle_seed, x_seed, y_seed, brightness_seed, zoom_seed = tf.unstack(
-        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=6))
+    flip_seed, angle_seed, x_seed, y_seed, brightness_seed, zoom_seed, degrade_seed = tf.unstack(
+        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=7))
 
     def uniform(shape, op_seed, low_value=-1.0, high_value=1.0):
         return tf.random.stateless_uniform(shape, op_seed, low_value, high_value)
@@ -142,7 +143,34 @@ def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0):
         images=x, transforms=transforms, output_shape=tf.shape(x)[1:3], fill_value=0.0,
         interpolation="BILINEAR", fill_mode="REFLECT")
     brightness = uniform([batch, 1, 1, 1], brightness_seed) * MAX_BRIGHTNESS_DELTA * (high - low)
-    return tf.clip_by_value(x + brightness, low, high)
+    x = tf.clip_by_value(x + brightness, low, high)
+    return degrade_batch(x, degrade_seed, degrade, low, high) if degrade > 0 else x
+
+
+def degrade_batch(x, seed, share: float, low: float, high: float):
+    """Make a ``share`` of the faces look like phone and web photos rather than clean dataset chips.
+
+    Dataset chips are sharp, well exposed crops; faces from a phone camera or another dataset
+    (Adience: 128 px Flickr faces) are softer and differently exposed. Chosen faces are resampled
+    down to 30-80% of the input size and back (one factor per batch: tf.image.resize needs one
+    size), and get contrast and saturation factors of 0.75-1.25 each. Values stay in the input's range.
+    """
+    tf, _ = import_tf()
+    pick_seed, size_seed, contrast_seed, saturation_seed = tf.unstack(
+        tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=4))
+    batch, height, width = tf.shape(x)[0], tf.shape(x)[1], tf.shape(x)[2]
+    factor = tf.random.stateless_uniform([], size_seed, 0.3, 0.8)
+    small = tf.maximum(1, tf.cast(tf.cast(tf.stack([height, width]), tf.float32) * factor, tf.int32))
+    soft = tf.image.resize(tf.image.resize(x, small, method="area"), tf.stack([height, width]), method="bilinear")
+    mean = tf.reduce_mean(soft, axis=[1, 2, 3], keepdims=True)
+    contrast = tf.random.stateless_uniform([batch, 1, 1, 1], contrast_seed, 0.75, 1.25)
+    soft = mean + (soft - mean) * contrast
+    if x.shape[-1] == 3:
+        gray = tf.reduce_mean(soft, axis=-1, keepdims=True)
+        saturation = tf.random.stateless_uniform([batch, 1, 1, 1], saturation_seed, 0.75, 1.25)
+        soft = gray + (soft - gray) * saturation
+    chosen = tf.random.stateless_uniform([batch, 1, 1, 1], pick_seed) < share
+    return tf.where(chosen, tf.clip_by_value(soft, low, high), x)
 
 
 def measure_input_throughput(dataset, batches: int = 30) -> float:

@@ -296,7 +296,8 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
                                   age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
         return make_dataset(images[index], y, weight, spec, config.batch, training, config.seed,
-                            augment=training and config.augment, zoom=config.zoom or 0.0)
+                            augment=training and config.augment, zoom=config.zoom or 0.0,
+                            degrade=config.degrade or 0.0)
 
     train_data = dataset_for(split.train, True, class_weights)
     val_data = dataset_for(split.val, False) if len(split.val) else None

@@ -165,6 +165,7 @@ def train(
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
     age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help="mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: mobile 3, cnn 0.")] = None,
     zoom: Annotated[Optional[float], typer.Option(help="Random scale augmentation +-ZOOM (0.15 = faces framed up to 15% tighter or wider, as a detector crop on a phone). Family default: mobile 0.15, others 0.")] = None,
+    degrade: Annotated[Optional[float], typer.Option(help="Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: mobile 0.3, others 0.")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
     """Train a model family; writes model, spec, history, plots and test metrics to the run directory.
@@ -184,7 +185,7 @@ def train(
         val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
         dropout=dropout, widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
         strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
-        age_sigma=age_sigma, zoom=zoom, split_seed=split_seed,
+        age_sigma=age_sigma, zoom=zoom, degrade=degrade, split_seed=split_seed,
     )
     check_options(config)
     given = {}  # options typed on the command line: --resume reports the ones it ignores
