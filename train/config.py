@@ -93,6 +93,7 @@ def check_options(config: TrainConfig) -> None:
     need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
+    need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")

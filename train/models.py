@@ -19,7 +19,9 @@ happens in preprocessing, per the spec).
              quantization parameters (per-channel scale + int64 zero point, for weights
              and bias), so depthwise layers are overhead-heavy; trading a 256-channel block
              for a wider Dense keeps the parameters and cuts the int8/float32 size ratio
-             from 0.30 to 0.29 (measured, see BENCHMARKS.md).
+             from 0.30 to 0.29 (measured, see BENCHMARKS.md). ``--widths deep``: 7 blocks
+             (two more at 128 and 256 channels) and the heads straight on the pooled
+             features, ~0.30M parameters, ~0.36 MB int8.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from edge.spec import OutputSpec, Spec
 
 FCN_WIDTHS = {"compact": (64, 32, 32, 16, 16), "large": (1024, 512, 256, 128, 32)}
 TUPLE_WIDTHS = (32, 32, 16, 16, 10)
+# mobile --widths deep: 7 depthwise-separable blocks (filters multiplier, stride), no shared Dense
+MOBILE_DEEP_PLAN = [(2, 1), (4, 2), (4, 1), (4, 1), (8, 2), (8, 1), (16, 2)]
 
 # Output layouts: how a family's outputs, training targets and losses are arranged. A new family
 # with an existing layout needs only a builder and a row in FAMILIES (bottom of this module).
@@ -136,8 +140,9 @@ def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: fl
         return layers.ReLU(6.0, name=f"{name}_relu")(x)
 
     x = conv_bn(inputs, width, 3, 2, "stem")
+    deep = widths == "deep"
     # (filters multiplier, stride) per depthwise-separable block: downsample early
-    plan = [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
+    plan = MOBILE_DEEP_PLAN if deep else [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
     for index, (multiplier, stride) in enumerate(plan, start=1):
         x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
         x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
@@ -145,7 +150,8 @@ def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: fl
         x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dropout(dropout, name="dropout")(x)
-    shared = layers.Dense(256, activation="relu", name="shared_dense")(x)
+    # deep: the parameters of the shared Dense go into more (and wider) mid-level blocks instead
+    shared = x if deep else layers.Dense(256, activation="relu", name="shared_dense")(x)
     return _two_heads(keras, inputs, shared, shared, spec, len(spec.age_class_names), "mobile")
 
 

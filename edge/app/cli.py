@@ -157,7 +157,7 @@ def train(
     width: Annotated[Optional[int], typer.Option(help="cnn/mobile: base number of filters.")] = None,
     depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
     dropout: Annotated[Optional[float], typer.Option(help="Dropout rate before the heads.")] = None,
-    widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32.")] = None,
+    widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32. mobile: deep = 7 depthwise-separable blocks and no shared Dense (same budget, more depth).")] = None,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect faces (the shipped detector, docs/FACE_DETECTION.md) and train on the spec's square crops: for unaligned photos.")] = TrainConfig.face_crop,
     augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split (--no-augment keeps shuffling).")] = TrainConfig.augment,
     mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = TrainConfig.mixed_precision,
