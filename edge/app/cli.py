@@ -127,6 +127,11 @@ class Strategy(str, Enum):
     multiworker = "multiworker"
 
 
+def _family_defaults(field: str) -> str:
+    """'mobile 96, cnn 64, ...': a family default for --help, read from the one registry (train/models.py)."""
+    return ", ".join(f"{name} {getattr(family.defaults, field):g}" for name, family in FAMILIES.items())
+
+
 def _value(option):
     """An Enum option's plain value (library configs hold strings)."""
     return option.value if isinstance(option, Enum) else option
@@ -139,9 +144,9 @@ def train(
     data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
     model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family(TrainConfig.model),
     labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
-    img_size: Annotated[Optional[int], typer.Option("--img-size", help="Square input size in pixels (family default: 64, fcn2hot/tuple 32).")] = None,
+    img_size: Annotated[Optional[int], typer.Option("--img-size", help=f"Square input size in pixels (family default: {_family_defaults('image_size')}).")] = None,
     color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (family default: mobile 40, others 20).")] = None,
+    epochs: Annotated[Optional[int], typer.Option(help=f"Training epochs (family default: {_family_defaults('epochs')}).")] = None,
     batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
     lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
     folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = TrainConfig.folds,
@@ -163,9 +168,9 @@ def train(
     mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = TrainConfig.mixed_precision,
     strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy(TrainConfig.strategy),
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
-    age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help="mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: mobile 3, cnn 0.")] = None,
-    zoom: Annotated[Optional[float], typer.Option(help="Random scale augmentation +-ZOOM (0.15 = faces framed up to 15% tighter or wider, as a detector crop on a phone). Family default: mobile 0.15, others 0.")] = None,
-    degrade: Annotated[Optional[float], typer.Option(help="Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: mobile 0.3, others 0.")] = None,
+    age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help=f"mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: {_family_defaults('age_sigma')}.")] = None,
+    zoom: Annotated[Optional[float], typer.Option(help=f"Random scale augmentation +-ZOOM (0.15 = faces framed up to 15% tighter or wider, as a detector crop on a phone). Family default: {_family_defaults('zoom')}.")] = None,
+    degrade: Annotated[Optional[float], typer.Option(help=f"Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: {_family_defaults('degrade')}.")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
     """Train a model family; writes model, spec, history, plots and test metrics to the run directory.
