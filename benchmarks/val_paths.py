@@ -1,0 +1,74 @@
+"""Recipe choice on the VALIDATION split, through the framings a deployed model meets.
+
+Usage: .venv/bin/python benchmarks/val_paths.py RUN_DIR [RUN_DIR ...]
+
+For each finished `edge train` run (float Keras model), on the run's own validation faces
+(`split.json`; never the test split), three framings of the same faces:
+  chips     the dataset chips, as trained;
+  detector  the phone's path: the spec's default detector + crop rule on each chip (`--face-crop`);
+  tight     an 80% centre crop of each chip (a face framed tighter than the chips).
+Prints one Markdown row per run: gender accuracy and age MAE per framing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from edge.cache import load_images  # noqa: E402
+from edge.datasets import load_dataset  # noqa: E402
+from edge.decode import decode_outputs  # noqa: E402
+from edge.metrics import label_metrics  # noqa: E402
+from edge.preprocess import decode_image, prepare_image  # noqa: E402
+from edge.spec import Spec  # noqa: E402
+from edge.targets import targets_for  # noqa: E402
+from edge.tf_bootstrap import load_keras_model, predict_outputs  # noqa: E402
+
+TIGHT = 0.8
+
+
+def validation_records(run: Path):
+    split = json.loads((run / "split.json").read_text())
+    wanted = {split["paths"][i] for i in split["val"]}
+    return [r for r in load_dataset(split["data"]).records if r.path in wanted]
+
+
+def tight_images(records, spec: Spec) -> np.ndarray:
+    out = []
+    for record in records:
+        image = decode_image(record.path)
+        h, w = image.shape[:2]
+        dy, dx = int(h * (1 - TIGHT) / 2), int(w * (1 - TIGHT) / 2)
+        out.append(prepare_image(image[dy:h - dy, dx:w - dx], spec))
+    return np.stack(out)
+
+
+def scores(model, spec: Spec, images: np.ndarray, records) -> tuple[float, float]:
+    truth = targets_for(records, spec.label_scheme)
+    metrics = label_metrics(decode_outputs(spec, predict_outputs(model, images, spec)), truth.age_class,
+                            truth.age_years, truth.gender, len(spec.age_class_names))
+    return metrics["gender_accuracy"], metrics["age_mae_years"]
+
+
+def main(runs: list[str]) -> None:
+    print("| run | val faces | chips: gender / MAE | detector crop: gender / MAE | tight 80%: gender / MAE |")
+    print("|---|---:|---|---|---|")
+    for run in map(Path, runs):
+        spec = Spec.load(run / "spec.json")
+        model = load_keras_model(run / "model.keras")
+        records = validation_records(run)
+        chips = load_images(records, spec)
+        crop_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True))
+        crops = load_images(chips.records, crop_spec)
+        cells = [scores(model, spec, chips.images, chips.records), scores(model, spec, crops.images, crops.records),
+                 scores(model, spec, tight_images(chips.records, spec), chips.records)]
+        print(f"| {run.name} | {len(chips.records):,} | " + " | ".join(f"{g:.1%} / {m:.2f} y" for g, m in cells) + " |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
