@@ -159,3 +159,26 @@ def test_degraded_faces_are_softer_and_only_the_chosen_share():
     assert out.min() >= 0.0 and out.max() <= 1.0
     assert np.array_equal(out, np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.5, 0.0, 1.0)))
     assert np.array_equal(np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.0, 0.0, 1.0)), x)
+
+
+def test_predict_tta_averages_each_face_with_its_mirror_image(exported_run):
+    """`edge predict --tta` reports the decoded mean of the face's and its mirror image's outputs."""
+    from edge.decode import decode_outputs
+    from edge.preprocess import preprocess_file
+    from edge.runtime import TFLiteModel
+
+    export = exported_run("mobile")
+    model_path = export / "model_float32.tflite"  # a 2-epoch test model's int8 outputs barely move
+    faces = [export / face["image"] for face in json.loads((export / "golden.json").read_text())["faces"][:4]]
+    result = run_cli("predict", model_path, *faces, "--no-detect", "--json", "--tta")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output[result.output.index("{"):])
+    model = TFLiteModel(model_path)
+    changed = []
+    for image, path in zip(document["images"], faces):
+        x = preprocess_file(path, model.spec)[None]
+        plain, mirrored = model.run(x), model.run(np.ascontiguousarray(x[:, :, ::-1]))
+        expected = decode_outputs(model.spec, flip_average(plain, mirrored))
+        assert image["faces"][0]["age"]["years"] == pytest.approx(float(expected.age_years[0]), abs=0.01)
+        changed.append(any(np.abs(plain[name] - mirrored[name]).max() > 0 for name in plain))
+    assert any(changed)  # the mirror images differ, so the average is not the plain output

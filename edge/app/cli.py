@@ -389,6 +389,7 @@ def predict(
     inputs: Annotated[Optional[list[str]], typer.Argument(help="Image files, directories (recursive, image suffixes only), or - to read paths from stdin.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (schema edge.predict/1, see the README) instead of the table.")] = False,
     annotate: Annotated[Optional[Path], typer.Option(help="Write copies with boxes and labels drawn to this directory (videos: NAME_annotated.mp4).")] = None,
+    tta: Annotated[bool, typer.Option("--tta", help="Flip averaging: classify each face and its mirror image, average the outputs (twice the classifier time; `edge validate --tta` measures what it buys).")] = False,
     threads: Annotated[int, typer.Option(min=1, help="Interpreter threads (classifier and detector).")] = 1,
     no_detect: Annotated[bool, typer.Option("--no-detect", help="Treat each image as one aligned face chip (UTKFace/Adience style): no detector, no crop.")] = False,
     detector: Annotated[Optional[str], typer.Option(help="Face detector: blazeface_short_range, blazeface_full_range or haar (default: the model spec's).")] = None,
@@ -409,7 +410,8 @@ def predict(
     from edge.app.console import err_console
     from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress
 
-    options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate)
+    options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate,
+                             tta=tta)
     if video is not None or webcam is not None:
         if inputs or (video is not None and webcam is not None):
             raise EdgeError("give images, --video FILE or --webcam N, one of them")

@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 import numpy as np
 
 from edge.datasets import IMAGE_SUFFIXES
-from edge.decode import decode_outputs
+from edge.decode import decode_outputs, flip_average
 from edge.errors import EdgeError
 from edge.preprocess import ImageError, decode_image, resize_and_convert, to_model_input
 from edge.runtime import TFLiteModel
@@ -66,6 +66,7 @@ class PredictOptions:
     margin: float | None = None
     threads: int = 1
     annotate: Path | None = None
+    tta: bool = False  # flip averaging: each face also runs mirrored (twice the classifier time)
 
 
 @dataclass
@@ -122,7 +123,10 @@ class Predictor:
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue  # a box clipped to nothing at the image edge
             x = to_model_input(resize_and_convert(image_bgr[y0:y1, x0:x1], self.spec), self.spec)
-            decoded = decode_outputs(self.spec, self.model.run(x[None]))
+            outputs = self.model.run(x[None])
+            if self.options.tta:
+                outputs = flip_average(outputs, self.model.run(np.ascontiguousarray(x[None, :, ::-1])))
+            decoded = decode_outputs(self.spec, outputs)
             faces.append(self._face_dict(decoded, box, score))
         return faces, 1000 * (time.perf_counter() - start)
 
