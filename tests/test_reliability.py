@@ -392,3 +392,19 @@ def test_20_a_second_export_of_the_same_target_is_refused(tmp_path):
     with export_lock(run / "export"):
         result = run_cli("export", run)
     _one_line_error(result, "another `edge export`", "is writing")
+
+
+def test_validate_of_a_moved_run_compares_with_its_own_keras_model(exported_run, trained_run, adience_dir, tmp_path):
+    """A run renamed after export, with ANOTHER run now at its recorded path: the Keras column is its own."""
+    source = exported_run("mobile").parent
+    moved = tmp_path / "moved"
+    shutil.copytree(source, moved)
+    report_path = moved / "export" / layout.EXPORT_REPORT
+    report = json.loads(report_path.read_text())
+    report["run_dir"] = str(trained_run("cnn"))  # a different model (64 px gray) at the recorded path
+    report_path.write_text(json.dumps(report))
+    result = run_cli("validate", moved / "export", "--data", adience_dir, "--split", "all", "--max-images", "40",
+                     "--report", tmp_path / "report", *("--max-drop-gender", "100", "--max-increase-mae", "100"))
+    assert result.exit_code == 0, result.output
+    models = json.loads((tmp_path / "report" / "validation.json").read_text())["models"]
+    assert models["keras"]["age_mae_years"] == pytest.approx(models["float32"]["age_mae_years"], abs=1e-3)

@@ -149,11 +149,15 @@ def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[s
     report_path = export_dir / layout.EXPORT_REPORT
     if not report_path.is_file():
         return None
+    # the run the export sits in first (RUN/export): a run moved after its export still finds its own
+    # model, never another run that now lives at the recorded path
+    candidates = [export_dir.parent / layout.MODEL_KERAS]
     try:
-        model_path = Path(json.loads(report_path.read_text())["run_dir"]) / layout.MODEL_KERAS
+        candidates.append(Path(json.loads(report_path.read_text())["run_dir"]) / layout.MODEL_KERAS)
     except (ValueError, KeyError, OSError):
-        return None
-    if not model_path.is_file():
+        pass
+    model_path = next((path for path in candidates if path.is_file()), None)
+    if model_path is None:
         return None
     try:
         from edge.tf_bootstrap import keras_outputs, load_keras_model
@@ -163,6 +167,10 @@ def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[s
         return None
     except EdgeError as error:
         log(f"warning: no Keras column: {error.message}")
+        return None
+    if tuple(model.input_shape[1:]) != tuple(spec.input_shape):
+        log(f"warning: no Keras column: {model_path} takes {tuple(model.input_shape[1:])} inputs, "
+            f"the exported models {tuple(spec.input_shape)}: it is not this export's run")
         return None
     return keras_outputs(model, x, spec)
 
