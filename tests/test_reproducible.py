@@ -70,8 +70,8 @@ def test_no_augment_still_shuffles_every_epoch(utkface_dir, tmp_path, monkeypatc
     calls = []
     original = pipeline.make_dataset
 
-    def recording(images, y, sample_weight, spec, batch, training, seed, augment=None, zoom=0.0):
-        dataset = original(images, y, sample_weight, spec, batch, training, seed, augment, zoom)
+    def recording(images, y, sample_weight, spec, batch, training, seed, augment=None, **augmentation):
+        dataset = original(images, y, sample_weight, spec, batch, training, seed, augment, **augmentation)
         calls.append({"training": training, "augment": augment, "dataset": dataset, "age": np.asarray(y[0])})
         return dataset
 

@@ -116,8 +116,9 @@ def test_web_variant_is_uint8_batch_one_with_its_own_spec_and_equal_outputs(expo
     manifest = json.loads((web_assets / "web_assets.json").read_text())
     web = TFLiteModel(web_assets / manifest["model"])
     shipped = TFLiteModel(export / "model_int8_qat.tflite")
-    assert web.input["dtype"] == np.uint8 and list(web.input["shape"]) == [1, 64, 64, 3]
-    assert list(web.input["shape_signature"]) == [1, 64, 64, 3]  # fixed batch: LiteRT.js needs it
+    size = shipped.spec.image_size
+    assert web.input["dtype"] == np.uint8 and list(web.input["shape"]) == [1, size, size, 3]
+    assert list(web.input["shape_signature"]) == [1, size, size, 3]  # fixed batch: LiteRT.js needs it
     assert all(d["dtype"] == np.uint8 for d in web.output_details)
     # the spec rides inside, with the uint8 tensors' own quantization (zero point + 128)
     spec = read_spec_bytes((web_assets / manifest["model"]).read_bytes())
