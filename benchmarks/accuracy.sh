@@ -34,11 +34,11 @@ for seed in $SEEDS; do
 done
 
 # Adience benchmark protocol (5 subject-disjoint folds): every fold starts from the first UTKFace run
-# (10 epochs at half the rate: the transferred features converge fast; 1 QAT epoch per fold)
+# (10 epochs at half the rate: the transferred features converge fast)
 first_seed=${SEEDS%% *}
 adience="$OUT/mobile-adience-transfer"
 step adience-train "$adience/metrics.json" $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$OUT/mobile-utk-s$first_seed" --out "$adience"
-step adience-export "$adience/export/folds" $EDGE export "$adience" --int8 --qat-epochs 1
+step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
 step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
 
 .venv/bin/python benchmarks/accuracy_table.py "$OUT" | tee "$OUT/goal_table.md"
