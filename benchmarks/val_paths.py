@@ -6,7 +6,10 @@ For each finished `edge train` run (float Keras model), on the run's own validat
 (`split.json`; never the test split), three framings of the same faces:
   chips     the dataset chips, as trained;
   detector  the phone's path: the spec's default detector + crop rule on each chip (`--face-crop`);
-  tight     an 80% centre crop of each chip (a face framed tighter than the chips).
+  tight     an 80% centre crop of each chip (a face framed tighter than the chips);
+  wide      each chip mirrored out to 125% of its side (a face framed wider than the chips, as
+            another source's crops with a larger margin; the mirrored border stands in for the
+            context a real photo would have).
 Prints one Markdown row per run: gender accuracy and age MAE per framing.
 """
 
@@ -30,6 +33,7 @@ from edge.targets import targets_for  # noqa: E402
 from edge.tf_bootstrap import load_keras_model, predict_outputs  # noqa: E402
 
 TIGHT = 0.8
+WIDE = 1.25
 
 
 def validation_records(run: Path):
@@ -48,6 +52,18 @@ def tight_images(records, spec: Spec) -> np.ndarray:
     return np.stack(out)
 
 
+def wide_images(records, spec: Spec) -> np.ndarray:
+    import cv2
+
+    out = []
+    for record in records:
+        image = decode_image(record.path)
+        h, w = image.shape[:2]
+        dy, dx = round(h * (WIDE - 1) / 2), round(w * (WIDE - 1) / 2)
+        out.append(prepare_image(cv2.copyMakeBorder(image, dy, dy, dx, dx, cv2.BORDER_REFLECT_101), spec))
+    return np.stack(out)
+
+
 def scores(model, spec: Spec, images: np.ndarray, records) -> tuple[float, float]:
     truth = targets_for(records, spec.label_scheme)
     metrics = label_metrics(decode_outputs(spec, predict_outputs(model, images, spec)), truth.age_class,
@@ -56,8 +72,8 @@ def scores(model, spec: Spec, images: np.ndarray, records) -> tuple[float, float
 
 
 def main(runs: list[str]) -> None:
-    print("| run | val faces | chips: gender / MAE | detector crop: gender / MAE | tight 80%: gender / MAE |")
-    print("|---|---:|---|---|---|")
+    print("| run | val faces | chips: gender / MAE | detector crop: gender / MAE | tight 80%: gender / MAE | wide 125%: gender / MAE |")
+    print("|---|---:|---|---|---|---|")
     for run in map(Path, runs):
         spec = Spec.load(run / "spec.json")
         model = load_keras_model(run / "model.keras")
@@ -66,7 +82,8 @@ def main(runs: list[str]) -> None:
         crop_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True))
         crops = load_images(chips.records, crop_spec)
         cells = [scores(model, spec, chips.images, chips.records), scores(model, spec, crops.images, crops.records),
-                 scores(model, spec, tight_images(chips.records, spec), chips.records)]
+                 scores(model, spec, tight_images(chips.records, spec), chips.records),
+                 scores(model, spec, wide_images(chips.records, spec), chips.records)]
         print(f"| {run.name} | {len(chips.records):,} | " + " | ".join(f"{g:.1%} / {m:.2f} y" for g, m in cells) + " |")
 
 

@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 import numpy as np
 
 from edge.datasets import IMAGE_SUFFIXES
-from edge.decode import decode_outputs, flip_average
+from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import EdgeError
 from edge.preprocess import ImageError, decode_image, resize_and_convert, to_model_input
 from edge.runtime import TFLiteModel
@@ -125,7 +125,7 @@ class Predictor:
             x = to_model_input(resize_and_convert(image_bgr[y0:y1, x0:x1], self.spec), self.spec)
             outputs = self.model.run(x[None])
             if self.options.tta:
-                outputs = flip_average(outputs, self.model.run(np.ascontiguousarray(x[None, :, ::-1])))
+                outputs = flip_average(outputs, self.model.run(mirror(x[None])))
             decoded = decode_outputs(self.spec, outputs)
             faces.append(self._face_dict(decoded, box, score))
         return faces, 1000 * (time.perf_counter() - start)

@@ -25,7 +25,7 @@ import numpy as np
 from edge import layout
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
-from edge.decode import decode_outputs, flip_average, regroup
+from edge.decode import decode_outputs, flip_average, mirror, regroup
 from edge.errors import EdgeError
 from edge.gate import delta_failures
 from edge.io import write_json_atomic, write_text_atomic
@@ -140,8 +140,11 @@ def select_records(spec_source: Path, options: ValidateOptions) -> list[FaceReco
     return chosen
 
 
-def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[str], None]) -> dict | None:
+def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[str], None],
+                   tta: bool = False) -> dict | None:
     """Keras float outputs when TensorFlow is importable and the source run's model loads.
+
+    With ``tta`` the outputs are flip-averaged (one model load, two passes).
 
     A missing TensorFlow, an unreachable run or a damaged ``model.keras`` only drops the Keras
     column (with a warning): the exported files are what is being validated.
@@ -172,7 +175,8 @@ def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[s
         log(f"warning: no Keras column: {model_path} takes {tuple(model.input_shape[1:])} inputs, "
             f"the exported models {tuple(spec.input_shape)}: it is not this export's run")
         return None
-    return keras_outputs(model, x, spec)
+    outputs = keras_outputs(model, x, spec)
+    return flip_average(outputs, keras_outputs(model, mirror(x), spec)) if tta else outputs
 
 
 def measure_latency(path: Path, x: np.ndarray, threads: int) -> dict:
@@ -210,7 +214,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     truth = targets_for(records, scheme)
     class_names = list(spec.age_class_names) if scheme == spec.label_scheme else list(get_scheme(scheme).class_names)
     num_classes = len(class_names)
-    mirrored = np.ascontiguousarray(x[:, :, ::-1]) if options.tta else None
+    mirrored = mirror(x) if options.tta else None
 
     def decode(raw: dict, model_spec: Spec):
         decoded = decode_outputs(model_spec, raw)
@@ -223,9 +227,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     results: dict[str, dict] = {}
     decoded_by_model = {}
     raw_by_model = {}
-    keras = _keras_outputs(export_dir, x, spec, log) if options.keras and target.is_dir() else None
-    if keras is not None and options.tta:
-        keras = flip_average(keras, _keras_outputs(export_dir, mirrored, spec, log))
+    keras = _keras_outputs(export_dir, x, spec, log, options.tta) if options.keras and target.is_dir() else None
     if keras is not None:
         decoded_by_model["keras"] = decode(keras, spec)
         raw_by_model["keras"] = keras
