@@ -111,7 +111,8 @@ def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0, degrade: 
     """Random flip, rotation (+-10 deg), shift (+-6%), scale (+-``zoom``) and brightness (+-10%) per image.
 
     The scale is why a phone's crop still looks like a training face: a detector box plus the
-    spec's margin frames a face up to ~15% tighter or wider than a dataset chip.
+    spec's margin, or another source's crop rule, frames a face tighter or wider than a dataset
+    chip. Without it the model learns the chips' one framing and reads a face framed wider as older.
 
     ``seed`` is a shape-[2] integer tensor: the same seed gives the same augmentation (stateless ops).
     """

@@ -169,7 +169,7 @@ def train(
     strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy(TrainConfig.strategy),
     cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
     age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help=f"mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: {_family_defaults('age_sigma')}.")] = None,
-    zoom: Annotated[Optional[float], typer.Option(help=f"Random scale augmentation +-ZOOM (0.15 = faces framed up to 15% tighter or wider, as a detector crop on a phone). Family default: {_family_defaults('zoom')}.")] = None,
+    zoom: Annotated[Optional[float], typer.Option(help=f"Random scale augmentation +-ZOOM (0.35 = faces framed up to 35% tighter or wider than the training images, as crops from other sources and phone detectors are). Family default: {_family_defaults('zoom')}.")] = None,
     degrade: Annotated[Optional[float], typer.Option(help=f"Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: {_family_defaults('degrade')}.")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
