@@ -63,6 +63,34 @@ class Decoded:
         }
 
 
+def group_bounds(centers: np.ndarray) -> np.ndarray:
+    """Edges of the age groups from their centres alone: midpoints between neighbouring centres, the
+    outer groups as wide as their neighbour's half-gap (utk20's centres give exactly 0, 5, ..., 100)."""
+    centers = np.asarray(centers, np.float64)
+    if centers.size < 2:
+        return np.asarray([centers[0] - 0.5, centers[0] + 0.5]) if centers.size else centers
+    middle = (centers[1:] + centers[:-1]) / 2
+    return np.concatenate([[max(0.0, 2 * centers[0] - middle[0])], middle, [2 * centers[-1] - middle[-1]]])
+
+
+def median_years(probs: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Median age of each row's group distribution, each group's mass spread evenly over its bounds.
+
+    The median is the estimate that minimises the expected absolute error, and unlike the expected
+    value it is not dragged toward the middle ages by a faint tail: on validation faces it lowers
+    the MAE of the label-distribution models (BENCHMARKS.md), so their specs ask for it
+    (``decoding["age_years"] = "median"``).
+    """
+    probs = np.asarray(probs, np.float64)
+    bounds = group_bounds(centers)
+    share = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    below = np.cumsum(share, axis=1) - share  # mass of the groups before each one
+    group = np.minimum((np.cumsum(share, axis=1) < 0.5).sum(axis=1), share.shape[1] - 1)
+    rows = np.arange(len(share))
+    within = np.clip((0.5 - below[rows, group]) / np.maximum(share[rows, group], 1e-12), 0.0, 1.0)
+    return bounds[group] + within * (bounds[group + 1] - bounds[group])
+
+
 def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
     """Decode float (dequantized) outputs keyed by the spec's output names."""
     centers = np.asarray(spec.age_class_centers, dtype=np.float64)
@@ -72,7 +100,10 @@ def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
         if out.kind == "age_softmax":
             age_probs = value
             age_class = value.argmax(axis=1)
-            age_years = value @ centers / np.maximum(value.sum(axis=1), 1e-12)
+            if spec.decoding.get("age_years") == "median":
+                age_years = median_years(value, centers)
+            else:  # "expected" (the default, and every spec written before the key existed)
+                age_years = value @ centers / np.maximum(value.sum(axis=1), 1e-12)
         elif out.kind == "age_regression":
             age_years = value[:, 0]
             if centers.size:

@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from edge.decode import Decoded, flip_average, regroup
+from edge.decode import Decoded, decode_outputs, flip_average, group_bounds, median_years, regroup
 from edge.errors import EdgeError
 from edge.labels import get_scheme
 from edge.spec import Spec
 from edge.app.validate import scoring_scheme
 from edge.datasets import FaceRecord
 from train.config import TrainConfig, check_options, resolve_config
-from train.models import family_defaults
+from train.models import family_defaults, output_specs
 from train.pipeline import age_distribution, model_targets
 from edge.targets import Targets
 from tests.conftest import run_cli
@@ -186,3 +186,32 @@ def test_predict_tta_averages_each_face_with_its_mirror_image(exported_run):
         assert image["faces"][0]["age"]["years"] == pytest.approx(float(expected.age_years[0]), abs=0.01)
         changed.append(any(np.abs(plain[name] - mirrored[name]).max() > 0 for name in plain))
     assert any(changed)  # the mirror images differ, so the average is not the plain output
+
+
+def test_median_years_reads_the_group_distribution_by_its_bounds():
+    """A label-distribution model reports the median of its age distribution, not the mean."""
+    centers = np.asarray(Spec.create("utk20").age_class_centers)
+    assert np.allclose(group_bounds(centers)[:4], [0.0, 4.5, 9.5, 14.5])  # utk20: 0-4, 5-9, ...
+    one_group, halves = np.eye(20)[[2]], np.zeros((1, 20))
+    halves[0, [1, 2]] = 0.5
+    assert median_years(one_group, centers)[0] == pytest.approx(12.0)  # the middle of 10-14
+    assert median_years(halves, centers)[0] == pytest.approx(9.5)  # the edge between 5-9 and 10-14
+    # a child's distribution with a faint adult tail: the mean is dragged up, the median is not
+    tail = np.zeros((1, 20))
+    tail[0, 1], tail[0, 5:12] = 0.65, 0.05
+    expected = float((tail @ centers)[0])
+    assert median_years(tail, centers)[0] < 9.5 < expected
+    spec = Spec.create("utk20", image_size=32, family="mobile")
+    spec = spec.with_updates(outputs=output_specs("mobile", spec))
+    age_name = next(o.name for o in spec.outputs if o.kind == "age_softmax")
+    gender_name = next(o.name for o in spec.outputs if o.kind == "gender_sigmoid")
+    outputs = {age_name: tail, gender_name: np.asarray([[0.2]])}
+    assert decode_outputs(spec, outputs).age_years[0] == pytest.approx(expected)  # no key: the expected value
+    median_spec = spec.with_updates(decoding={"age_years": "median"})
+    assert decode_outputs(median_spec, outputs).age_years[0] == pytest.approx(median_years(tail, centers)[0])
+
+
+def test_label_distribution_runs_ask_for_median_years(trained_run):
+    """`edge train --model mobile` (age trained as a distribution) writes the median rule into its spec."""
+    spec = json.loads((trained_run("mobile") / "spec.json").read_text())
+    assert spec["decoding"]["age_years"] == "median"

@@ -342,3 +342,25 @@ def test_export_web_assets_option(trained_run, tmp_path):
     manifest = json.loads((tmp_path / "web" / "web_assets.json").read_text())
     assert manifest["parity_check"]["max_raw_difference_steps"] == 0
     assert TFLiteModel(tmp_path / "web" / manifest["model"]).input["dtype"] == np.uint8
+
+
+def test_page_decoder_reports_pythons_years_on_every_golden_face(web_assets):
+    """web_demo/src/decode.js gives golden.json's age years (the spec's median rule) and groups."""
+    golden = web_assets / "golden.json"
+    assert json.loads(golden.read_text())["spec"]["decoding"]["age_years"] == "median"
+    script = (
+        f"import {{ decodeOutputs }} from {json.dumps((DEMO / 'src' / 'decode.js').as_uri())};"
+        f"import {{ readFileSync }} from 'node:fs';"
+        f"const golden = JSON.parse(readFileSync({json.dumps(str(golden))}, 'utf8'));"
+        "const out = golden.faces.map((face) => { const outputs = {};"
+        " for (const [name, values] of Object.entries(face.dequantized_outputs)) outputs[name] = Float32Array.from(values.flat(Infinity));"
+        " const d = decodeOutputs(golden.spec, outputs); return [d.age_years, d.age_group]; });"
+        "console.log(JSON.stringify(out));")
+    result = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    faces = json.loads(golden.read_text())["faces"]
+    assert len(shown) == len(faces) > 0
+    for face, (years, group) in zip(faces, shown):
+        assert years == pytest.approx(face["decoded"]["age_years"], abs=0.006), face["image"]
+        assert group == face["decoded"]["age_group"], face["image"]

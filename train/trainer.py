@@ -132,6 +132,9 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     spec = spec.with_updates(outputs=output_specs(config.model, spec))
     if config.model == "fcn2hot":
         spec = spec.with_updates(decoding=two_hot_decoding(len(spec.age_class_names)))
+    if config.age_sigma and config.age_sigma > 0:
+        # a trained label distribution reports its median years (edge.decode.median_years: lower MAE on validation)
+        spec = spec.with_updates(decoding={**spec.decoding, "age_years": "median"})
     records = _usable_records(dataset.records, spec, config)
     if dataset.skipped.total:
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "

@@ -14,6 +14,32 @@ function expectedYears(probs, centers) {
   return weighted / Math.max(total, 1e-12);
 }
 
+// edge.decode.group_bounds: group edges from the centres (midpoints; outer groups mirror their neighbour)
+function groupBounds(centers) {
+  const k = centers.length;
+  if (k < 2) return k ? [centers[0] - 0.5, centers[0] + 0.5] : [];
+  const bounds = [0];
+  for (let i = 1; i < k; i++) bounds.push((centers[i - 1] + centers[i]) / 2);
+  bounds[0] = Math.max(0, 2 * centers[0] - bounds[1]);
+  bounds.push(2 * centers[k - 1] - bounds[k - 1]);
+  return bounds;
+}
+
+// edge.decode.median_years: the median of the group distribution, each group's mass spread over its bounds
+function medianYears(probs, centers) {
+  const bounds = groupBounds(centers);
+  let total = 0;
+  for (const p of probs) total += p;
+  total = Math.max(total, 1e-12);
+  let below = 0, group = probs.length - 1;
+  for (let i = 0; i < probs.length; i++) {
+    if (below + probs[i] / total >= 0.5) { group = i; break; }
+    below += probs[i] / total;
+  }
+  const within = Math.min(1, Math.max(0, (0.5 - below) / Math.max(probs[group] / total, 1e-12)));
+  return bounds[group] + within * (bounds[group + 1] - bounds[group]);
+}
+
 // edge.labels.group_of_years for a regression output: utk20 is floor(years / 5) capped at 19;
 // other schemes take the nearest group centre (Python: the nearest Adience range).
 function groupOfYears(years, spec) {
@@ -36,7 +62,7 @@ export function decodeOutputs(spec, outputs) {
     const value = outputs[out.name];
     if (out.kind === 'age_softmax') {
       result.age_class = argmax(value);
-      result.age_years = expectedYears(value, centers);
+      result.age_years = (spec.decoding || {}).age_years === 'median' ? medianYears(value, centers) : expectedYears(value, centers);
     } else if (out.kind === 'age_regression') {
       result.age_years = value[0];
       result.age_class = centers.length ? groupOfYears(Math.max(0, value[0]), spec) : -1;

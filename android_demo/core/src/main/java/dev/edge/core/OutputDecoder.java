@@ -54,7 +54,8 @@ public final class OutputDecoder {
             switch (out.kind) {
                 case "age_softmax": {
                     ageClass = argmax(value, 0, value.length);
-                    ageYears = expected(value, 0, value.length, centers);
+                    ageYears = "median".equals(spec.decoding.get("age_years"))
+                            ? medianYears(value, centers) : expected(value, 0, value.length, centers);
                     confidence = value[ageClass];
                     break;
                 }
@@ -139,6 +140,43 @@ public final class OutputDecoder {
             }
         }
         return best;
+    }
+
+    /** Edges of the age groups from their centres: edge.decode.group_bounds. */
+    static double[] groupBounds(double[] centers) {
+        int k = centers.length;
+        if (k < 2) {
+            return k == 0 ? new double[0] : new double[]{centers[0] - 0.5, centers[0] + 0.5};
+        }
+        double[] bounds = new double[k + 1];
+        for (int i = 1; i < k; i++) {
+            bounds[i] = (centers[i - 1] + centers[i]) / 2;
+        }
+        bounds[0] = Math.max(0.0, 2 * centers[0] - bounds[1]);
+        bounds[k] = 2 * centers[k - 1] - bounds[k - 1];
+        return bounds;
+    }
+
+    /** Median years of a group distribution, each group's mass spread over its bounds: edge.decode.median_years. */
+    static double medianYears(float[] probs, double[] centers) {
+        double[] bounds = groupBounds(centers);
+        double total = 0;
+        for (float p : probs) {
+            total += p;
+        }
+        total = Math.max(total, 1e-12);
+        double below = 0;
+        int group = probs.length - 1;
+        for (int i = 0; i < probs.length; i++) {
+            if (below + probs[i] / total >= 0.5) {
+                group = i;
+                break;
+            }
+            below += probs[i] / total;
+        }
+        double share = Math.max(probs[group] / total, 1e-12);
+        double within = Math.min(1.0, Math.max(0.0, (0.5 - below) / share));
+        return bounds[group] + within * (bounds[group + 1] - bounds[group]);
     }
 
     private static double expected(float[] values, int from, int to, double[] centers) {
