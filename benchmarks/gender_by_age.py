@@ -1,6 +1,7 @@
-"""Where gender errors are: accuracy of an exported model per age band on its run's test split.
+"""Where the errors are: gender accuracy and age MAE of an exported model per age band.
 
-Usage: .venv/bin/python benchmarks/gender_by_age.py RUN_DIR [MODEL_FILE]   (default model_int8_qat.tflite)
+Usage: .venv/bin/python benchmarks/gender_by_age.py RUN_DIR [MODEL_FILE] [SPLIT]
+       (defaults: model_int8_qat.tflite, the run's test split; SPLIT val scores its validation faces)
 """
 
 from __future__ import annotations
@@ -21,21 +22,22 @@ from edge.runtime import TFLiteModel  # noqa: E402
 BANDS = ((0, 10), (10, 20), (20, 40), (40, 60), (60, 121))
 
 
-def main(run: Path, model_file: str = "model_int8_qat.tflite") -> None:
+def main(run: Path, model_file: str = "model_int8_qat.tflite", split_name: str = "test") -> None:
     model = TFLiteModel(run / "export" / model_file, num_threads=1)
     split = json.loads((run / "split.json").read_text())
-    wanted = {split["paths"][i] for i in split["test"]}
+    wanted = {split["paths"][i] for i in split[split_name]}
     images = load_images([r for r in load_dataset(split["data"]).records if r.path in wanted], model.spec)
     decoded = decode_outputs(model.spec, model.run(to_model_input(images.images, model.spec)))
     ages = np.asarray([r.age_years for r in images.records], np.float64)
     truth = np.asarray([r.gender for r in images.records])
     right = decoded.gender == truth
-    print(f"| ages | faces | gender accuracy | errors |\n|---|---:|---:|---:|")
+    error = np.abs(decoded.age_years - ages)
+    print(f"| ages | faces | gender accuracy | errors | age MAE |\n|---|---:|---:|---:|---:|")
     for low, high in BANDS:
         band = (ages >= low) & (ages < high)
-        print(f"| {low}-{high - 1} | {band.sum():,} | {right[band].mean():.1%} | {(~right[band]).sum()} |")
-    print(f"| all | {len(right):,} | {right.mean():.1%} | {(~right).sum()} |")
+        print(f"| {low}-{high - 1} | {band.sum():,} | {right[band].mean():.1%} | {(~right[band]).sum()} | {error[band].mean():.2f} y |")
+    print(f"| all | {len(right):,} | {right.mean():.1%} | {(~right).sum()} | {error.mean():.2f} y |")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), *sys.argv[2:3])
+    main(Path(sys.argv[1]), *sys.argv[2:4])
