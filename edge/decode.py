@@ -65,7 +65,8 @@ class Decoded:
 
 def group_bounds(centers: np.ndarray) -> np.ndarray:
     """Edges of the age groups from their centres alone: midpoints between neighbouring centres, the
-    outer groups as wide as their neighbour's half-gap (utk20's centres give exactly 0, 5, ..., 100)."""
+    outer groups mirrored about their centre (utk20's centres 2, 7, ..., 97.5 give 0, 4.5, 9.5, ...:
+    the whole-year groups 0-4, 5-9, ... as continuous ranges around their integer ages)."""
     centers = np.asarray(centers, np.float64)
     if centers.size < 2:
         return np.asarray([centers[0] - 0.5, centers[0] + 0.5]) if centers.size else centers
