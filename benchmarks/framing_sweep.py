@@ -13,7 +13,6 @@ validation faces (``--run``, default: the model's run directory); ``all`` every 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from edge.datasets import load_dataset  # noqa: E402
 from edge.decode import decode_outputs, regroup  # noqa: E402
 from edge.preprocess import to_model_input  # noqa: E402
 from edge.runtime import TFLiteModel  # noqa: E402
+from train.run_data import split_records  # noqa: E402
 
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5)
 
@@ -55,11 +55,10 @@ def main() -> None:
     parser.add_argument("--run", type=Path, help="run directory whose split.json names the validation faces")
     args = parser.parse_args()
     model = TFLiteModel(args.model, num_threads=2)
-    records = load_dataset(args.data).records
     if args.split == "val":
-        split = json.loads(((args.run or args.model.parent.parent) / "split.json").read_text())
-        wanted = {split["paths"][i] for i in split["val"]}
-        records = [r for r in records if r.path in wanted]
+        records = split_records(args.run or args.model.parent.parent, "val")
+    else:
+        records = load_dataset(args.data).records
     images = load_images(records, model.spec)
     records = images.records
     years = np.asarray([np.nan if r.age_years is None else r.age_years for r in records])

@@ -6,7 +6,6 @@ Usage: .venv/bin/python benchmarks/gender_by_age.py RUN_DIR [MODEL_FILE] [SPLIT]
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -14,25 +13,23 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edge.cache import load_images  # noqa: E402
-from edge.datasets import load_dataset  # noqa: E402
 from edge.decode import decode_outputs  # noqa: E402
 from edge.preprocess import to_model_input  # noqa: E402
 from edge.runtime import TFLiteModel  # noqa: E402
+from train.run_data import split_records  # noqa: E402
 
 BANDS = ((0, 10), (10, 20), (20, 40), (40, 60), (60, 121))
 
 
 def main(run: Path, model_file: str = "model_int8_qat.tflite", split_name: str = "test") -> None:
     model = TFLiteModel(run / "export" / model_file, num_threads=1)
-    split = json.loads((run / "split.json").read_text())
-    wanted = {split["paths"][i] for i in split[split_name]}
-    images = load_images([r for r in load_dataset(split["data"]).records if r.path in wanted], model.spec)
+    images = load_images(split_records(run, split_name), model.spec)
     decoded = decode_outputs(model.spec, model.run(to_model_input(images.images, model.spec)))
     ages = np.asarray([r.age_years for r in images.records], np.float64)
     truth = np.asarray([r.gender for r in images.records])
     right = decoded.gender == truth
     error = np.abs(decoded.age_years - ages)
-    print(f"| ages | faces | gender accuracy | errors | age MAE |\n|---|---:|---:|---:|---:|")
+    print("| ages | faces | gender accuracy | errors | age MAE |\n|---|---:|---:|---:|---:|")
     for low, high in BANDS:
         band = (ages >= low) & (ages < high)
         print(f"| {low}-{high - 1} | {band.sum():,} | {right[band].mean():.1%} | {(~right[band]).sum()} | {error[band].mean():.2f} y |")

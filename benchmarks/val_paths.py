@@ -3,7 +3,7 @@
 Usage: .venv/bin/python benchmarks/val_paths.py RUN_DIR [RUN_DIR ...]
 
 For each finished `edge train` run (float Keras model), on the run's own validation faces
-(`split.json`; never the test split), three framings of the same faces:
+(`split.json`; never the test split), four framings of the same faces:
   chips     the dataset chips, as trained;
   detector  the phone's path: the spec's default detector + crop rule on each chip (`--face-crop`);
   tight     an 80% centre crop of each chip (a face framed tighter than the chips);
@@ -15,7 +15,6 @@ Prints one Markdown row per run: gender accuracy and age MAE per framing.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -24,22 +23,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edge.cache import load_images  # noqa: E402
-from edge.datasets import load_dataset  # noqa: E402
 from edge.decode import decode_outputs  # noqa: E402
 from edge.metrics import label_metrics  # noqa: E402
 from edge.preprocess import decode_image, prepare_image  # noqa: E402
 from edge.spec import Spec  # noqa: E402
 from edge.targets import targets_for  # noqa: E402
 from edge.tf_bootstrap import load_keras_model, predict_outputs  # noqa: E402
+from train.run_data import split_records  # noqa: E402
 
 TIGHT = 0.8
 WIDE = 1.25
-
-
-def validation_records(run: Path):
-    split = json.loads((run / "split.json").read_text())
-    wanted = {split["paths"][i] for i in split["val"]}
-    return [r for r in load_dataset(split["data"]).records if r.path in wanted]
 
 
 def tight_images(records, spec: Spec) -> np.ndarray:
@@ -77,7 +70,7 @@ def main(runs: list[str]) -> None:
     for run in map(Path, runs):
         spec = Spec.load(run / "spec.json")
         model = load_keras_model(run / "model.keras")
-        records = validation_records(run)
+        records = split_records(run, "val")
         chips = load_images(records, spec)
         crop_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True))
         crops = load_images(chips.records, crop_spec)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.cache import load_images
-from edge.datasets import load_dataset
+from edge.datasets import FaceRecord, load_dataset
 from edge.errors import EdgeError
 from edge.spec import Spec
 from edge.splits import Split
@@ -28,11 +28,22 @@ class RunData:
     paths: list[str]  # image file of each row of ``images``
 
 
-def load_run_data(run_dir: Path, spec: Spec) -> RunData:
+def _split_info(run_dir: Path) -> dict:
     split_path = Path(run_dir) / "split.json"
     if not split_path.is_file():
         raise EdgeError(f"{run_dir} has no split.json: is it a finished `edge train` run directory?")
-    info = json.loads(split_path.read_text())
+    return json.loads(split_path.read_text())
+
+
+def split_records(run_dir: Path, name: str) -> list[FaceRecord]:
+    """The dataset records of one part of a run's split (``train``, ``val`` or ``test``), in dataset order."""
+    info = _split_info(run_dir)
+    wanted = {info["paths"][i] for i in info[name]}
+    return [r for r in load_dataset(Path(info["data"]), info["kind"]).records if r.path in wanted]
+
+
+def load_run_data(run_dir: Path, spec: Spec) -> RunData:
+    info = _split_info(run_dir)
     dataset = load_dataset(Path(info["data"]), info["kind"])
     by_path = {r.path: r for r in dataset.records}
     missing = [p for p in info["paths"] if p not in by_path]
