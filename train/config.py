@@ -7,6 +7,7 @@ TensorFlow-free and light: the CLI imports it at start-up to show these defaults
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
@@ -46,6 +47,8 @@ class TrainConfig:
     zoom: float | None = None
     degrade: float | None = None
     split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
+    teacher_labels: str | None = None  # a teacher's soft labels (edge/teacher.py): distillation
+    teacher_weight: float = 0.5  # the teacher's share of each training target, the dataset label's is the rest
 
     @property
     def data_seed(self) -> int:
@@ -98,6 +101,12 @@ def check_options(config: TrainConfig) -> None:
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
     need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
+    need(not config.teacher_labels or Path(config.teacher_labels).is_file(),
+         f"--teacher-labels {config.teacher_labels}: no such file (write one with benchmarks/teacher/train_teacher.py)")
+    need(0 < config.teacher_weight <= 1, f"--teacher-weight {config.teacher_weight}: must be in (0, 1]")
+    need(not config.teacher_labels or (family_layout(config.model) == TWO_HEADS and config.labels != "age"
+                                       and config.age_sigma != 0),
+         "--teacher-labels distils age-group distributions: it needs mobile or cnn, group labels and --age-sigma > 0")
     if config.img_size and config.depth and config.model == "cnn":
         need(2 ** config.depth <= config.img_size,
              f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")

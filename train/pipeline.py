@@ -14,6 +14,7 @@ import numpy as np
 
 from edge.spec import Spec
 from edge.targets import Targets
+from edge.teacher import TeacherLabels, blend
 from edge.tf_bootstrap import import_tf
 from train.models import TWO_HEADS, TWO_HOT, get_family
 
@@ -36,12 +37,16 @@ def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np
 
 def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
                   age_class_weights: dict[int, float] | None = None, age_sigma: float = 0.0,
-                  age_centers: tuple[float, ...] = ()):
+                  age_centers: tuple[float, ...] = (), teacher: TeacherLabels | None = None,
+                  teacher_weight: float = 0.0):
     """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss.
 
     With ``age_sigma`` > 0 (two-head families, group schemes) the age target is K+1 columns:
     the label distribution over the K groups, then the age in years (the group's center when
     only the group is known, e.g. Adience ranges) for the expectation term of the loss.
+    ``teacher`` (aligned to ``targets``): distillation, the age distribution and the gender target
+    become ``teacher_weight`` of the teacher's probabilities and the rest the dataset label
+    (``edge.teacher.blend``); the years column stays the dataset's.
     """
     known_age = targets.age_class >= 0 if label_scheme != "age" else ~np.isnan(targets.age_years)
     known_gender = targets.gender >= 0
@@ -55,10 +60,15 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
         elif age_sigma > 0:
             centers = np.asarray(age_centers, np.float64)
             years = np.where(np.isnan(targets.age_years), centers[np.maximum(targets.age_class, 0)], targets.age_years)
-            age_y = np.concatenate([age_distribution(years, centers, age_sigma), years[:, None].astype(np.float32)], 1)
+            distribution = age_distribution(years, centers, age_sigma)
+            if teacher is not None:
+                distribution = blend(distribution, teacher.age_distribution, teacher_weight)
+            age_y = np.concatenate([distribution, years[:, None].astype(np.float32)], 1)
         else:
             age_y = np.maximum(targets.age_class, 0).astype(np.int32)
         gender_y = np.maximum(targets.gender, 0).astype(np.float32)
+        if teacher is not None:
+            gender_y = blend(gender_y, teacher.gender_prob, teacher_weight)
         age_w = known_age.astype(np.float32) * class_weight
         return (age_y, gender_y), (age_w, known_gender.astype(np.float32))
     if layout == TWO_HOT:

@@ -28,7 +28,8 @@ class RunData:
     paths: list[str]  # image file of each row of ``images``
 
 
-def _split_info(run_dir: Path) -> dict:
+def split_info(run_dir: Path) -> dict:
+    """A run's split.json: the dataset path and kind, the ordered record paths and the split's indices."""
     split_path = Path(run_dir) / "split.json"
     if not split_path.is_file():
         raise EdgeError(f"{run_dir} has no split.json: is it a finished `edge train` run directory?")
@@ -37,13 +38,13 @@ def _split_info(run_dir: Path) -> dict:
 
 def split_records(run_dir: Path, name: str) -> list[FaceRecord]:
     """The dataset records of one part of a run's split (``train``, ``val`` or ``test``), in dataset order."""
-    info = _split_info(run_dir)
+    info = split_info(run_dir)
     wanted = {info["paths"][i] for i in info[name]}
     return [r for r in load_dataset(Path(info["data"]), info["kind"]).records if r.path in wanted]
 
 
 def load_run_data(run_dir: Path, spec: Spec) -> RunData:
-    info = _split_info(run_dir)
+    info = split_info(run_dir)
     dataset = load_dataset(Path(info["data"]), info["kind"])
     by_path = {r.path: r for r in dataset.records}
     missing = [p for p in info["paths"] if p not in by_path]

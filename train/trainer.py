@@ -261,6 +261,23 @@ def _class_weights(targets: Targets, train_index: np.ndarray, config: TrainConfi
     return {int(c): float(w) for c, w in zip(present, weights)}
 
 
+def _teacher_for(config: TrainConfig, spec: Spec, records: list[FaceRecord], split: Split, log: Log):
+    """The teacher's soft labels aligned to ``records`` (None without --teacher-labels); logs its coverage."""
+    if not config.teacher_labels:
+        return None
+    from edge.teacher import load_teacher_labels
+
+    teacher = load_teacher_labels(Path(config.teacher_labels), [r.path for r in records], config.data,
+                                  spec.label_scheme, len(spec.age_class_names))
+    covered = int(teacher.covered[split.train].sum())
+    if not covered:
+        raise EdgeError(f"--teacher-labels {config.teacher_labels}: no training face of {config.data} is in it "
+                        "(its paths are relative to the dataset directory it was made for)")
+    log(f"distilling from {config.teacher_labels}: teacher labels for {covered:,} of {len(split.train):,} training faces, "
+        f"weight {config.teacher_weight:g} (the rest keep their dataset labels)")
+    return teacher
+
+
 def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
     return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
 
@@ -291,12 +308,16 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     spec.save(run_dir / "spec.json")
     num_classes = len(spec.age_class_names)
     class_weights = _class_weights(targets, split.train, config)
+    teacher = _teacher_for(config, spec, records, split, log)
     if class_weights:
         log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
 
     def dataset_for(index: np.ndarray, training: bool, weights=None):
+        # the teacher shapes training targets only: validation keeps the dataset's labels, comparable across runs
+        distil = teacher.subset(index) if teacher is not None and training else None
         y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights,
-                                  age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers)
+                                  age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers,
+                                  teacher=distil, teacher_weight=config.teacher_weight)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
         return make_dataset(images[index], y, weight, spec, config.batch, training, config.seed,
                             augment=training and config.augment, zoom=config.zoom or 0.0,
