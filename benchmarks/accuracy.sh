@@ -5,12 +5,16 @@
 # Every step is the user's own CLI with the DEFAULT mobile recipe (train/models.py); runs on CPU or
 # GPU, whichever TensorFlow sees (each log records the device). A step whose output exists is skipped,
 # so an interrupted benchmark continues where it stopped. Choices were made on validation splits only.
+# TEACHER_LABELS=FILE distils a teacher into each UTKFace run (--teacher-labels; made by
+# benchmarks/teacher/pack.py + train_teacher.py on a GPU, see BENCHMARKS.md "Distillation").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 EDGE=${EDGE:-.venv/bin/edge}
 DATA=${EDGE_DATA_DIR:-../shared/data}
 OUT=${1:-/work/bench-accuracy}
 SEEDS=${SEEDS:-42 43}
+TEACHER=()
+[ -n "${TEACHER_LABELS:-}" ] && TEACHER=(--teacher-labels "$TEACHER_LABELS")
 mkdir -p "$OUT"
 
 step() {  # step NAME DONE_FILE CMD...: run CMD unless DONE_FILE exists; log with /usr/bin/time -v
@@ -23,7 +27,7 @@ step() {  # step NAME DONE_FILE CMD...: run CMD unless DONE_FILE exists; log wit
 for seed in $SEEDS; do
   run="$OUT/mobile-utk-s$seed"
   # UTKFace: the seed-42 85/15 split for every training seed (--split-seed), so seeds share test faces
-  step train-s$seed "$run/metrics.json" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 --out "$run"
+  step train-s$seed "$run/metrics.json" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 "${TEACHER[@]}" --out "$run"
   step export-s$seed "$run/export/export_report.json" $EDGE export "$run" --int8
   step validate-s$seed "$OUT/validate-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate-s$seed"
   step validate-tta-s$seed "$OUT/validate-tta-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --tta --report "$OUT/validate-tta-s$seed"
