@@ -197,7 +197,7 @@ def train_fold(args, fold: int) -> None:
             loss.backward()
             optimizer.step()
             schedule.step()
-            running += float(loss) if step % 20 == 0 else 0.0
+            running += float(loss.detach()) if step % 20 == 0 else 0.0
         if epoch % 10 == 9 or epoch == args.epochs - 1:
             print(f"fold {fold} epoch {epoch + 1}/{args.epochs} loss {running / max(1, steps_per_epoch // 20):.3f} "
                   f"{time.time() - start:.0f}s", flush=True)
@@ -221,12 +221,12 @@ def combine(args) -> None:
     count = len(pack["paths"])
     age = np.zeros((count, MAX_YEARS + 1), np.float32)
     gender = np.zeros(count, np.float32)
-    val_age, val_gender, report = 0.0, 0.0, {"folds": {}}
+    val_age, val_gender, report = 0.0, 0.0, {"per_fold": {}}
     for fold in range(args.folds):
         part = np.load(args.out / f"fold{fold}.npz")
         age[part["held_index"]], gender[part["held_index"]] = part["held_age"], part["held_gender"]
         val_age, val_gender = val_age + part["val_age"] / args.folds, val_gender + part["val_gender"] / args.folds
-        report["folds"][fold] = {"val": metrics(part["val_age"], part["val_gender"], pack["age_years"][pack["val"]],
+        report["per_fold"][fold] = {"val": metrics(part["val_age"], part["val_gender"], pack["age_years"][pack["val"]],
                                                 pack["gender"][pack["val"]]),
                                  "train_seconds": float(part["seconds"])}
     age[pack["val"]], gender[pack["val"]] = val_age, val_gender
