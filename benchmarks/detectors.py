@@ -442,7 +442,7 @@ def main() -> None:
     choose(report)
     if args.model:
         report["classifier_model"] = str(args.model)
-        report["classifier_check"] = classifier_check(args.model, test_records, np.random.default_rng(11), chosen,
+        report["classifier_check"] = classifier_check(args.model, test_records, np.random.default_rng(11), report["chosen_detector"],
                                                       report["chosen_margin"], 400)
     (args.out / "detectors.json").write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))
