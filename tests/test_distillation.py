@@ -100,3 +100,48 @@ def test_training_follows_the_teacher(utkface_dir, tmp_path):
     age = next(v for k, v in outputs.items() if "age" in k)
     assert gender.mean() > 0.75, gender.mean()  # about half the test faces are male
     assert np.median(age.argmax(axis=1)) >= 8  # the teacher put everyone in 60-64
+
+
+def test_packing_a_run_for_a_teacher_leaves_its_test_faces_behind(trained_run, tmp_path):
+    """benchmarks/teacher/pack.py: the faces that travel to a GPU teacher are the run's training and
+    validation faces, as the student sees them; not one test face."""
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    run = trained_run("mobile")
+    out = tmp_path / "packed.npz"
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/pack.py"), str(run), str(out)], check=True,
+                   capture_output=True)
+    split = json.loads((run / "split.json").read_text())
+    keys = [relative_key(p, split["data"]) for p in split["paths"]]
+    packed = np.load(out)
+    assert sorted(packed["paths"]) == sorted(keys[i] for i in split["train"] + split["val"])
+    assert not set(packed["paths"]) & {keys[i] for i in split["test"]}
+    first = packed["jpeg"][packed["offsets"][0]:packed["offsets"][1]].tobytes()
+    from PIL import Image
+    import io
+
+    assert Image.open(io.BytesIO(first)).size == (96, 96)  # the spec's input size
+
+
+def test_averaged_teachers_are_one_file_edge_reads(utkface_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    records = load_dataset(utkface_dir).records[:10]
+    names = [relative_key(r.path, str(utkface_dir)) for r in records]
+    a = write_teacher(tmp_path / "a.npz", names, female=0.2, age_group=2)
+    b = write_teacher(tmp_path / "b.npz", names, female=0.6, age_group=4)
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/average.py"), str(tmp_path / "mean.npz"),
+                    str(a), str(b)], check=True, capture_output=True)
+    teacher = load_teacher_labels(tmp_path / "mean.npz", [r.path for r in records], str(utkface_dir), "utk20", 20)
+    assert np.allclose(teacher.gender_prob, 0.4, atol=1e-3)
+    assert np.allclose(teacher.age_distribution[:, [2, 4]], 0.5, atol=1e-3)
+    c = write_teacher(tmp_path / "c.npz", names[:5])
+    refused = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/average.py"), str(tmp_path / "bad.npz"),
+                              str(a), str(c)], capture_output=True, text=True)
+    assert refused.returncode != 0 and "other faces" in refused.stderr and not (tmp_path / "bad.npz").exists()
