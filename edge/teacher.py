@@ -51,9 +51,7 @@ def relative_key(path: str, data_dir: str) -> str:
 def load_teacher_labels(file: Path, record_paths: list[str], data_dir: str, label_scheme: str,
                         num_classes: int) -> TeacherLabels:
     """Read a teacher file and align it to ``record_paths``; EdgeError (one line, with the fix) when it cannot serve."""
-    file = Path(file)
-    if not file.is_file():
-        raise EdgeError(f"--teacher-labels {file}: no such file (write one with benchmarks/teacher/train_teacher.py)")
+    file = Path(file)  # its existence is checked with the other options (train.config.check_options)
     try:
         with np.load(file, allow_pickle=False) as content:
             missing = [key for key in REQUIRED_KEYS if key not in content]
@@ -65,12 +63,14 @@ def load_teacher_labels(file: Path, record_paths: list[str], data_dir: str, labe
             scheme = str(content["label_scheme"])
     except EdgeError:
         raise
-    except Exception as error:  # a truncated or foreign file
+    except Exception as error:  # a missing, truncated or foreign file
         raise EdgeError(f"--teacher-labels {file}: not a readable .npz ({type(error).__name__}: {error})") from None
     if scheme != label_scheme:
         raise EdgeError(f"--teacher-labels {file}: the teacher predicts {scheme} age groups, the student trains "
                         f"{label_scheme}: train with --labels {scheme} or relabel the teacher")
-    if age.ndim != 2 or age.shape != (len(paths), num_classes) or gender.shape != (len(paths),):
+    if not paths:
+        raise EdgeError(f"--teacher-labels {file}: holds no faces")
+    if age.shape != (len(paths), num_classes) or gender.shape != (len(paths),):
         raise EdgeError(f"--teacher-labels {file}: expected {len(paths)} x {num_classes} age probabilities and "
                         f"{len(paths)} gender probabilities, found {age.shape} and {gender.shape}")
     if not (np.isfinite(age).all() and np.isfinite(gender).all()) or age.min() < 0 or not 0 <= gender.min() <= gender.max() <= 1:

@@ -10,9 +10,14 @@ BENCHMARKS.md "Distillation").
 
 from __future__ import annotations
 
+import io
 import sys
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from edge.io import write_bytes_atomic  # noqa: E402
 
 
 def main() -> None:
@@ -26,9 +31,11 @@ def main() -> None:
     age = np.mean([np.asarray(f["age_distribution"], np.float32) for f in inputs], axis=0)
     gender = np.mean([np.asarray(f["gender_prob"], np.float32) for f in inputs], axis=0)
     sources = "; ".join(str(f.get("source", "?")) for f in inputs)
-    np.savez_compressed(out, paths=first["paths"], age_distribution=age.astype(np.float16),
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, paths=first["paths"], age_distribution=age.astype(np.float16),
                         gender_prob=gender.astype(np.float16), label_scheme=first["label_scheme"],
                         source=np.asarray(f"mean of {len(inputs)}: {sources}"))
+    write_bytes_atomic(Path(out), buffer.getvalue())
     print(f"{out}: {len(gender):,} faces, mean of {len(inputs)} teachers")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from edge.io import write_bytes_atomic  # noqa: E402
 from edge.spec import Spec  # noqa: E402
 from edge.teacher import relative_key  # noqa: E402
 from train.run_data import split_info  # noqa: E402
@@ -33,6 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     spec = Spec.load(args.run / "spec.json")
     data = load_run_data(args.run, spec)
+    data_dir = split_info(args.run)["data"]  # the teacher file's paths are relative to it (edge/teacher.py)
     keep = np.concatenate([data.split.train, data.split.val])
     blobs = []
     for image in data.images[keep]:
@@ -40,11 +42,13 @@ def main() -> None:
         Image.fromarray(image.squeeze()).save(buffer, "JPEG", quality=args.quality)
         blobs.append(buffer.getvalue())
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
-    np.savez(args.out, jpeg=np.frombuffer(b"".join(blobs), np.uint8), offsets=offsets,
-             paths=np.asarray([relative_key(data.paths[i], split_info(args.run)["data"]) for i in keep]), age_years=data.targets.age_years[keep].astype(np.float32),
+    buffer = io.BytesIO()
+    np.savez(buffer, jpeg=np.frombuffer(b"".join(blobs), np.uint8), offsets=offsets,
+             paths=np.asarray([relative_key(data.paths[i], data_dir) for i in keep]), age_years=data.targets.age_years[keep].astype(np.float32),
              age_class=data.targets.age_class[keep].astype(np.int16), gender=data.targets.gender[keep].astype(np.int8),
              centers=np.asarray(spec.age_class_centers, np.float32),
              train=np.arange(len(data.split.train)), val=len(data.split.train) + np.arange(len(data.split.val)))
+    write_bytes_atomic(args.out, buffer.getvalue())  # a half-written pack never looks like a whole one
     print(f"{args.out}: {len(blobs):,} faces, {offsets[-1] / 2**20:.1f} MiB of JPEG "
           f"(train {len(data.split.train):,}, val {len(data.split.val):,}; the {len(data.split.test):,} test faces stay here)")
 
