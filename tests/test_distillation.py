@@ -59,6 +59,9 @@ def test_a_teacher_that_cannot_serve_is_a_one_line_error(utkface_dir, tmp_path):
     result = run_cli("train", "--data", utkface_dir, "--teacher-labels", tmp_path / "a.npz", "--age-sigma", "0",
                      "--out", tmp_path / "run")
     assert result.exit_code == 2 and "--age-sigma > 0" in result.output
+    result = run_cli("train", "--data", utkface_dir, "--model", "cnn", "--teacher-labels", tmp_path / "a.npz",
+                     "--out", tmp_path / "run")  # cnn's default --age-sigma is 0
+    assert result.exit_code == 2 and "--age-sigma > 0" in result.output
     assert not (tmp_path / "run").exists()
 
 

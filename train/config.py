@@ -104,8 +104,10 @@ def check_options(config: TrainConfig) -> None:
     need(not config.teacher_labels or Path(config.teacher_labels).is_file(),
          f"--teacher-labels {config.teacher_labels}: no such file (write one with benchmarks/teacher/train_teacher.py)")
     need(0 < config.teacher_weight <= 1, f"--teacher-weight {config.teacher_weight}: must be in (0, 1]")
+    # the family's own --age-sigma counts: cnn's default 0 trains one-hot groups, which have no distribution to distil
+    age_sigma = config.age_sigma if config.age_sigma is not None else family_defaults(config.model).age_sigma
     need(not config.teacher_labels or (family_layout(config.model) == TWO_HEADS and config.labels != "age"
-                                       and config.age_sigma != 0),
+                                       and age_sigma > 0),
          "--teacher-labels distils age-group distributions: it needs mobile or cnn, group labels and --age-sigma > 0")
     if config.img_size and config.depth and config.model == "cnn":
         need(2 ** config.depth <= config.img_size,
