@@ -37,6 +37,7 @@ from edge.spec import Spec
 from edge.tf_bootstrap import predict_outputs, save_model_atomic
 from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
+from edge.teacher import TeacherLabels, load_teacher_labels
 from train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
 from train.models import build_model, output_specs
 
@@ -151,6 +152,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     log(f"{len(records):,} images, {spec.image_size}x{spec.image_size} {spec.color}, labels {spec.label_scheme}"
         f"{' (from cache)' if image_set.from_cache else ''}")
     targets = targets_for(records, spec.label_scheme)
+    teacher = _load_teacher(config, spec, records)
 
     if config.folds > len(records):
         raise EdgeError(f"--folds {config.folds} needs at least as many images; {config.data} has {len(records)} usable")
@@ -171,7 +173,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
                 f"val {len(split.val):,}, test {len(split.test):,}")
             fold_dir = out_dir / "folds" / split.name
             fold_metrics[split.name], histories[split.name] = _train_split(
-                fold_dir, config, spec, image_set.images, targets, records, split, resume, devices, log, progress)
+                fold_dir, config, spec, image_set.images, targets, teacher, records, split, resume, devices, log, progress)
         summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                    "label_scheme": spec.label_scheme, "model": config.model}
         write_json_atomic(out_dir / "metrics.json", summary)
@@ -180,7 +182,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
         plot_fold_curves(histories, out_dir / "fold_curves.png")
         return summary
     split = holdout_split(records, config.test_frac, config.val_frac, config.data_seed)
-    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, records, split, resume, devices, log,
+    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, teacher, records, split, resume, devices, log,
                               progress)
     return metrics
 
@@ -261,28 +263,29 @@ def _class_weights(targets: Targets, train_index: np.ndarray, config: TrainConfi
     return {int(c): float(w) for c, w in zip(present, weights)}
 
 
-def _teacher_for(config: TrainConfig, spec: Spec, records: list[FaceRecord], split: Split, log: Log):
-    """The teacher's soft labels aligned to ``records`` (None without --teacher-labels); logs its coverage."""
+def _load_teacher(config: TrainConfig, spec: Spec, records: list[FaceRecord]) -> TeacherLabels | None:
+    """The teacher's soft labels aligned to ``records`` (None without --teacher-labels): read once per run, every fold uses them."""
     if not config.teacher_labels:
         return None
-    from edge.teacher import load_teacher_labels
+    return load_teacher_labels(Path(config.teacher_labels), [r.path for r in records], config.data,
+                               spec.label_scheme, len(spec.age_class_names))
 
-    teacher = load_teacher_labels(Path(config.teacher_labels), [r.path for r in records], config.data,
-                                  spec.label_scheme, len(spec.age_class_names))
+
+def _check_teacher_coverage(teacher: TeacherLabels, config: TrainConfig, split: Split, log: Log) -> None:
+    """Log how many of this split's training faces the teacher labels; none is an error."""
     covered = int(teacher.covered[split.train].sum())
     if not covered:
         raise EdgeError(f"--teacher-labels {config.teacher_labels}: no training face of {config.data} is in it "
                         "(its paths are relative to the dataset directory it was made for)")
     log(f"distilling from {config.teacher_labels}: teacher labels for {covered:,} of {len(split.train):,} training faces, "
         f"weight {config.teacher_weight:g} (the rest keep their dataset labels)")
-    return teacher
 
 
 def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
     return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
 
 
-def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets,
+def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets, teacher: TeacherLabels | None,
                  records: list[FaceRecord], split: Split, resume: bool, strategy, log: Log,
                  progress: bool) -> tuple[dict, dict]:
     from edge.tf_bootstrap import import_tf
@@ -308,7 +311,8 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     spec.save(run_dir / "spec.json")
     num_classes = len(spec.age_class_names)
     class_weights = _class_weights(targets, split.train, config)
-    teacher = _teacher_for(config, spec, records, split, log)
+    if teacher is not None:
+        _check_teacher_coverage(teacher, config, split, log)
     if class_weights:
         log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
 
