@@ -29,7 +29,8 @@ def write_model_card(path: Path, report: dict, config: dict, spec: Spec) -> None
     lines = [
         f"# Model card: {spec.family} ({spec.label_scheme})", "",
         f"- Source run: `{report['run_dir']}`",
-        f"- Data: `{config['data']}` ({config['kind']}), seed {config['seed']}, {config['epochs']} epochs",
+        f"- Data: `{config['data']}` ({config['kind']}), seed {config['seed']}, {config['epochs']} epochs"
+        + "".join(f"; more training faces from `{extra}`" for extra in config.get("extra_data") or ()),
         f"- Input: {spec.image_size}x{spec.image_size} {spec.color}, pixels x {spec.pixel_scale:.6g} + {spec.pixel_offset:g}, "
         f"{spec.interpolation} resize, face crop {'on' if spec.face_crop.enabled else 'off'}",
         "- Outputs: " + ", ".join(f"`{o.name}` ({o.kind}, {o.width})" for o in spec.outputs),

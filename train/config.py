@@ -49,6 +49,8 @@ class TrainConfig:
     split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
     teacher_labels: str | None = None  # a teacher's soft labels (edge/teacher.py): distillation
     teacher_weight: float = 0.5  # the teacher's share of each training target, the dataset label's is the rest
+    # more training faces from other datasets: added to the training split only, so validation and test stay --data's
+    extra_data: list[str] | None = None
 
     @property
     def data_seed(self) -> int:
@@ -103,6 +105,12 @@ def check_options(config: TrainConfig) -> None:
     need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
     need(not config.teacher_labels or Path(config.teacher_labels).is_file(),
          f"--teacher-labels {config.teacher_labels}: no such file (write one with benchmarks/teacher/train_teacher.py)")
+    for extra in config.extra_data or ():
+        need(Path(extra).exists(), f"--extra-data {extra}: no such dataset directory or CSV")
+        need(normalize_path(extra) != normalize_path(config.data) if config.data else True,
+             f"--extra-data {extra} is --data itself: its faces would be trained on twice and leak into validation")
+    need(not (config.extra_data and config.teacher_labels),
+         "--extra-data with --teacher-labels: a teacher file labels --data's faces only; use one of the two")
     need(0 < config.teacher_weight <= 1, f"--teacher-weight {config.teacher_weight}: must be in (0, 1]")
     # the family's own --age-sigma counts: cnn's default 0 trains one-hot groups, which have no distribution to distil
     age_sigma = config.age_sigma if config.age_sigma is not None else family_defaults(config.model).age_sigma
@@ -130,4 +138,5 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)
         values["age_sigma"] = defaults.age_sigma if values["labels"] != "age" else 0.0
     values["data"] = str(normalize_path(config.data))
+    values["extra_data"] = [str(normalize_path(extra)) for extra in config.extra_data] if config.extra_data else None
     return TrainConfig(**values)

@@ -36,20 +36,28 @@ def split_info(run_dir: Path) -> dict:
     return json.loads(split_path.read_text())
 
 
+def _source_records(info: dict) -> list[FaceRecord]:
+    """Every record of the run's datasets: --data's, then each --extra-data source's (training faces only)."""
+    records = list(load_dataset(Path(info["data"]), info["kind"]).records)
+    for source in info.get("extra_data") or ():
+        records.extend(load_dataset(Path(source["data"]), source["kind"]).records)
+    return records
+
+
 def split_records(run_dir: Path, name: str) -> list[FaceRecord]:
     """The dataset records of one part of a run's split (``train``, ``val`` or ``test``), in dataset order."""
     info = split_info(run_dir)
     wanted = {info["paths"][i] for i in info[name]}
-    return [r for r in load_dataset(Path(info["data"]), info["kind"]).records if r.path in wanted]
+    return [r for r in _source_records(info) if r.path in wanted]
 
 
 def load_run_data(run_dir: Path, spec: Spec) -> RunData:
     info = split_info(run_dir)
-    dataset = load_dataset(Path(info["data"]), info["kind"])
-    by_path = {r.path: r for r in dataset.records}
+    by_path = {r.path: r for r in _source_records(info)}
     missing = [p for p in info["paths"] if p not in by_path]
     if missing:
-        raise EdgeError(f"{len(missing)} training images are gone from {info['data']} (e.g. {missing[0]}): "
+        sources = ", ".join([info["data"], *(s["data"] for s in info.get("extra_data") or ())])
+        raise EdgeError(f"{len(missing)} training images are gone from {sources} (e.g. {missing[0]}): "
                         "restore the dataset or retrain")
     records = [by_path[p] for p in info["paths"]]
     images = load_images(records, spec)

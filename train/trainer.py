@@ -140,40 +140,48 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     if dataset.skipped.total:
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "
             f"({', '.join(f'{r}: {c:,}' for r, c in dataset.skipped.counts.most_common(3))})")
+    extra_sources, extra_records = _extra_records(config, spec, {r.path for r in records}, log)
 
     from edge.app.console import progress_bar
 
     with progress_bar("decoding images") as update:
-        image_set = load_images(records, spec, progress=update)
+        image_set = load_images(records + extra_records, spec, progress=update)
     if image_set.skipped.total:
         log(f"{image_set.skipped.total} images could not be decoded and are skipped: "
             + ", ".join(f"{r} ({c})" for r, c in image_set.skipped.counts.items()))
-    records = image_set.records
+    primary_paths = {r.path for r in records}
+    records = image_set.records  # --data's faces first, then the extra ones (decoding keeps the order)
+    primary_count = sum(1 for r in records if r.path in primary_paths)
     log(f"{len(records):,} images, {spec.image_size}x{spec.image_size} {spec.color}, labels {spec.label_scheme}"
         f"{' (from cache)' if image_set.from_cache else ''}")
     targets = targets_for(records, spec.label_scheme)
     teacher = _load_teacher(config, spec, records)
 
-    if config.folds > len(records):
-        raise EdgeError(f"--folds {config.folds} needs at least as many images; {config.data} has {len(records)} usable")
-    if len(records) < MIN_TRAIN_IMAGES:
-        raise EdgeError(f"only {len(records)} usable images in {config.data}: need at least {MIN_TRAIN_IMAGES} to train and test")
+    if config.folds > primary_count:
+        raise EdgeError(f"--folds {config.folds} needs at least as many images; {config.data} has {primary_count} usable")
+    if primary_count < MIN_TRAIN_IMAGES:
+        raise EdgeError(f"only {primary_count} usable images in {config.data}: need at least {MIN_TRAIN_IMAGES} to train and test")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
     write_json_atomic(saved_config, asdict(config))
     spec.save(out_dir / "spec.json")
     devices = _configure_devices(tf, keras, config, log)
 
+    # splits are drawn from --data's faces alone (the same faces as a run without --extra-data); extra faces only train
+    primary = records[:primary_count]
+    extra_index = np.arange(primary_count, len(records))
     if config.folds > 1:
-        by_fold = dataset.kind == "adience" or all(r.fold for r in records)
-        splits = kfold_splits(records, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)
+        by_fold = dataset.kind == "adience" or all(r.fold for r in primary)
+        splits = [_train_on_extra(split, extra_index)
+                  for split in kfold_splits(primary, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)]
         fold_metrics, histories = {}, {}
         for index, split in enumerate(splits):
             log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
                 f"val {len(split.val):,}, test {len(split.test):,}")
             fold_dir = out_dir / "folds" / split.name
             fold_metrics[split.name], histories[split.name] = _train_split(
-                fold_dir, config, spec, image_set.images, targets, teacher, records, split, resume, devices, log, progress)
+                fold_dir, config, spec, image_set.images, targets, teacher, records, extra_sources, split, resume, devices,
+                log, progress)
         summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                    "label_scheme": spec.label_scheme, "model": config.model}
         write_json_atomic(out_dir / "metrics.json", summary)
@@ -181,23 +189,50 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
 
         plot_fold_curves(histories, out_dir / "fold_curves.png")
         return summary
-    split = holdout_split(records, config.test_frac, config.val_frac, config.data_seed)
-    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, teacher, records, split, resume, devices, log,
-                              progress)
+    split = _train_on_extra(holdout_split(primary, config.test_frac, config.val_frac, config.data_seed), extra_index)
+    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, teacher, records, extra_sources, split, resume,
+                              devices, log, progress)
     return metrics
 
 
-def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig) -> list[FaceRecord]:
-    """Drop records with no label this model can learn from; optionally subsample."""
+def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig, subsample: bool = True) -> list[FaceRecord]:
+    """Drop records with no label this model can learn from; optionally subsample (--max-images)."""
     targets = targets_for(records, spec.label_scheme)
     has_age = ~np.isnan(targets.age_years) if spec.label_scheme == "age" else targets.age_class >= 0
     usable = [r for r, ok in zip(records, has_age | (targets.gender >= 0)) if ok]
-    if config.max_images and len(usable) > config.max_images:
+    if subsample and config.max_images and len(usable) > config.max_images:
         chosen = np.sort(np.random.default_rng(config.data_seed).choice(len(usable), config.max_images, replace=False))
         usable = [usable[i] for i in chosen]
     if not usable:
         raise EdgeError(f"no image in {config.data} has a {spec.label_scheme} age or a gender label")
     return usable
+
+
+def _extra_records(config: TrainConfig, spec: Spec, taken: set[str], log: Log) -> tuple[list[dict], list[FaceRecord]]:
+    """--extra-data: each source's usable faces under --data's label scheme, and where they came from (for split.json).
+
+    Ages map into the run's scheme through their years (an Adience range by its midpoint, as the loader reads it);
+    a face --data already lists is not added twice.
+    """
+    sources, extra = [], []
+    for path in config.extra_data or ():
+        source = load_dataset(Path(path))
+        usable = _usable_records(source.records, spec, config, subsample=False)
+        fresh = [r for r in usable if r.path not in taken]
+        taken.update(r.path for r in fresh)
+        log(f"extra training faces: {len(fresh):,} from {path} ({source.kind}"
+            + (f"; {len(usable) - len(fresh):,} already listed, not added twice" if len(fresh) < len(usable) else "")
+            + (f"; {source.skipped.total:,} rows skipped" if source.skipped.total else "") + ")")
+        sources.append({"data": path, "kind": source.kind})
+        extra.extend(fresh)
+    return sources, extra
+
+
+def _train_on_extra(split: Split, extra_index: np.ndarray) -> Split:
+    """The split with the extra faces added to its training part (never to validation or test)."""
+    if not len(extra_index):
+        return split
+    return Split(np.concatenate([split.train, extra_index]), split.val, split.test, split.name)
 
 
 def _configure_devices(tf, keras, config: TrainConfig, log: Log):
@@ -286,7 +321,7 @@ def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
 
 
 def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets, teacher: TeacherLabels | None,
-                 records: list[FaceRecord], split: Split, resume: bool, strategy, log: Log,
+                 records: list[FaceRecord], extra_sources: list[dict], split: Split, resume: bool, strategy, log: Log,
                  progress: bool) -> tuple[dict, dict]:
     from edge.tf_bootstrap import import_tf
 
@@ -305,7 +340,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
         log(f"{run_dir.name}: already complete ({done_epochs} epochs), skipping; add --epochs N to train it further")
         return (read_json(run_dir / layout.METRICS_JSON, "re-train the run"),
                 read_json(run_dir / layout.HISTORY_JSON, "re-train the run"))
-    write_json_atomic(run_dir / "split.json", {"data": config.data, "kind": config.kind,
+    write_json_atomic(run_dir / "split.json", {"data": config.data, "kind": config.kind, "extra_data": extra_sources,
                                                 "paths": [r.path for r in records], **split.to_dict()})
     write_json_atomic(run_dir / "config.json", asdict(config))  # each fold dir is a complete run dir
     spec.save(run_dir / "spec.json")

@@ -173,6 +173,7 @@ def train(
     degrade: Annotated[Optional[float], typer.Option(help=f"Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: {_family_defaults('degrade')}.")] = None,
     teacher_labels: Annotated[Optional[Path], typer.Option("--teacher-labels", help="Distil a larger teacher: an .npz of its age-group and gender probabilities per training face (format: edge/teacher.py; benchmarks/teacher/train_teacher.py trains one on a GPU). mobile/cnn with --age-sigma > 0.")] = None,
     teacher_weight: Annotated[float, typer.Option("--teacher-weight", help="The teacher's share of each training target (the dataset label keeps the rest).")] = TrainConfig.teacher_weight,
+    extra_data: Annotated[Optional[list[Path]], typer.Option("--extra-data", metavar="PATH", help="More training faces from another dataset (UTKFace directory, Adience root or CSV; repeat for several). They join the training split only: validation and test stay --data's, so the run compares with one trained on --data alone. Ages map into --data's label scheme through their years (an Adience range by its midpoint).")] = None,
     init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
 ) -> None:
     """Train a model family; writes model, spec, history, plots and test metrics to the run directory.
@@ -194,6 +195,7 @@ def train(
         strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
         age_sigma=age_sigma, zoom=zoom, degrade=degrade, split_seed=split_seed,
         teacher_labels=str(teacher_labels) if teacher_labels else None, teacher_weight=teacher_weight,
+        extra_data=[str(path) for path in extra_data] if extra_data else None,
     )
     check_options(config)
     given = {}  # options typed on the command line: --resume reports the ones it ignores
