@@ -79,6 +79,8 @@ def _apply_resume_overrides(config: TrainConfig, overrides: dict, log: Log) -> T
                 config = TrainConfig(**{**asdict(config), "epochs": value})
         elif name == "data" and value is not None and str(normalize_path(value)) == config.data:
             continue
+        elif name == "extra_data" and value and [str(normalize_path(v)) for v in value] == config.extra_data:
+            continue
         elif getattr(config, name, None) != value:
             ignored.append(f"--{name.replace('_', '-')} {value}")
     if ignored:

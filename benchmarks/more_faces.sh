@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The accuracy issue's "more faces" lever: UTKFace and Adience trained together (`edge train --extra-data`),
+# measured on each dataset's own held-out faces against the default recipe trained on one dataset.
+# Usage: benchmarks/more_faces.sh [OUT_DIR] (default /work/bench-more-faces)
+#        BASE=DIR: the benchmarks/accuracy.sh folder whose seed-42 UTKFace run and Adience transfer are
+#        the comparison (default /work/bench-accuracy2). A step whose output exists is skipped.
+# BENCHMARKS.md "More faces" holds the results. Nothing is chosen on a test split.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+EDGE=${EDGE:-.venv/bin/edge}
+PY=${PY:-.venv/bin/python}
+DATA=${EDGE_DATA_DIR:-../shared/data}
+OUT=${1:-/work/bench-more-faces}
+BASE=${BASE:-/work/bench-accuracy2}
+mkdir -p "$OUT"
+
+step() {  # step NAME DONE_FILE CMD...: run CMD unless DONE_FILE exists; log with /usr/bin/time -v
+  local name=$1 done_file=$2; shift 2
+  [ -e "$done_file" ] && return 0
+  echo "=== $name: $*" >> "$OUT/commands.log"
+  /usr/bin/time -v "$@" > "$OUT/$name.log" 2>&1; echo "exit $?" >> "$OUT/$name.log"
+}
+
+# 1. UTKFace's seed-42 split, every Adience face added to its training part (validation and test stay UTKFace's)
+run="$OUT/utk-adience-s42"
+step train "$run/metrics.json" $EDGE train --data $DATA/utkface --extra-data $DATA/adience --model mobile --seed 42 --split-seed 42 --out "$run"
+step export "$run/export/export_report.json" $EDGE export "$run" --int8
+step validate "$OUT/validate/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate"
+# the choice is made here: validation faces in four framings, and by age band (int8)
+step val-paths "$OUT/val_paths.md" sh -c "$PY benchmarks/val_paths.py $BASE/mobile-utk-s42 $run > $OUT/val_paths.md"
+step bands "$OUT/bands.md" sh -c "$PY benchmarks/gender_by_age.py $BASE/mobile-utk-s42 model_int8_qat.tflite val > $OUT/bands.md; $PY benchmarks/gender_by_age.py $run model_int8_qat.tflite val >> $OUT/bands.md"
+
+# 2. Adience's 5 subject-disjoint folds: the transfer of benchmarks/accuracy.sh (same start, epochs and rate),
+#    with all UTKFace faces trained beside each fold's Adience training faces
+adience="$OUT/adience-transfer-plus-utk"
+step adience-train "$adience/metrics.json" $EDGE train --data $DATA/adience --extra-data $DATA/utkface --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$BASE/mobile-utk-s42" --out "$adience"
+step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
+step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
