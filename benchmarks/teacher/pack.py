@@ -31,9 +31,12 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--quality", type=int, default=90)
     args = parser.parse_args()
+    info = split_info(args.run)
+    if info.get("extra_data"):  # teacher files name faces relative to one dataset (edge/teacher.py)
+        sys.exit(f"pack.py: {args.run} trained with --extra-data; a teacher labels --data's faces only: pack a run without it")
     spec = Spec.load(args.run / "spec.json")
     data = load_run_data(args.run, spec)
-    data_dir = split_info(args.run)["data"]  # the teacher file's paths are relative to it (edge/teacher.py)
+    data_dir = info["data"]  # the teacher file's paths are relative to it (edge/teacher.py)
     keep = np.concatenate([data.split.train, data.split.val])
     blobs = []
     for image in data.images[keep]:
