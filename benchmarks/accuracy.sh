@@ -17,12 +17,7 @@ TEACHER=()
 [ -n "${TEACHER_LABELS:-}" ] && TEACHER=(--teacher-labels "$TEACHER_LABELS")
 mkdir -p "$OUT"
 
-step() {  # step NAME DONE_FILE CMD...: run CMD unless DONE_FILE exists; log with /usr/bin/time -v
-  local name=$1 done_file=$2; shift 2
-  [ -e "$done_file" ] && return 0
-  echo "=== $name: $*" >> "$OUT/commands.log"
-  /usr/bin/time -v "$@" > "$OUT/$name.log" 2>&1; echo "exit $?" >> "$OUT/$name.log"
-}
+. benchmarks/steps.sh  # step NAME DONE_FILE CMD...
 
 for seed in $SEEDS; do
   run="$OUT/mobile-utk-s$seed"

@@ -14,12 +14,7 @@ OUT=${1:-/work/bench-more-faces}
 BASE=${BASE:-/work/bench-accuracy2}
 mkdir -p "$OUT"
 
-step() {  # step NAME DONE_FILE CMD...: run CMD unless DONE_FILE exists; log with /usr/bin/time -v
-  local name=$1 done_file=$2; shift 2
-  [ -e "$done_file" ] && return 0
-  echo "=== $name: $*" >> "$OUT/commands.log"
-  /usr/bin/time -v "$@" > "$OUT/$name.log" 2>&1; echo "exit $?" >> "$OUT/$name.log"
-}
+. benchmarks/steps.sh  # step NAME DONE_FILE CMD...
 
 # 1. UTKFace's seed-42 split, every Adience face added to its training part (validation and test stay UTKFace's)
 run="$OUT/utk-adience-s42"
