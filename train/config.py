@@ -107,7 +107,7 @@ def check_options(config: TrainConfig) -> None:
          f"--teacher-labels {config.teacher_labels}: no such file (write one with benchmarks/teacher/train_teacher.py)")
     for extra in config.extra_data or ():
         need(Path(extra).exists(), f"--extra-data {extra}: no such dataset directory or CSV")
-        need(normalize_path(extra) != normalize_path(config.data) if config.data else True,
+        need(not config.data or normalize_path(extra) != normalize_path(config.data),
              f"--extra-data {extra} is --data itself: its faces would be trained on twice and leak into validation")
     need(not (config.extra_data and config.teacher_labels),
          "--extra-data with --teacher-labels: a teacher file labels --data's faces only; use one of the two")

@@ -142,7 +142,8 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     if dataset.skipped.total:
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "
             f"({', '.join(f'{r}: {c:,}' for r, c in dataset.skipped.counts.most_common(3))})")
-    extra_sources, extra_records = _extra_records(config, spec, {r.path for r in records}, log)
+    primary_paths = {r.path for r in records}
+    extra_sources, extra_records = _extra_records(config, spec, primary_paths, log)
 
     from edge.app.console import progress_bar
 
@@ -151,7 +152,6 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     if image_set.skipped.total:
         log(f"{image_set.skipped.total} images could not be decoded and are skipped: "
             + ", ".join(f"{r} ({c})" for r, c in image_set.skipped.counts.items()))
-    primary_paths = {r.path for r in records}
     records = image_set.records  # --data's faces first, then the extra ones (decoding keeps the order)
     primary_count = sum(1 for r in records if r.path in primary_paths)
     log(f"{len(records):,} images, {spec.image_size}x{spec.image_size} {spec.color}, labels {spec.label_scheme}"
@@ -210,13 +210,13 @@ def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig, 
     return usable
 
 
-def _extra_records(config: TrainConfig, spec: Spec, taken: set[str], log: Log) -> tuple[list[dict], list[FaceRecord]]:
+def _extra_records(config: TrainConfig, spec: Spec, primary_paths: set[str], log: Log) -> tuple[list[dict], list[FaceRecord]]:
     """--extra-data: each source's usable faces under --data's label scheme, and where they came from (for split.json).
 
     Ages map into the run's scheme through their years (an Adience range by its midpoint, as the loader reads it);
     a face --data already lists is not added twice.
     """
-    sources, extra = [], []
+    sources, extra, taken = [], [], set(primary_paths)
     for path in config.extra_data or ():
         source = load_dataset(Path(path))
         usable = _usable_records(source.records, spec, config, subsample=False)
