@@ -17,12 +17,12 @@ TEACHER=()
 [ -n "${TEACHER_LABELS:-}" ] && TEACHER=(--teacher-labels "$TEACHER_LABELS")
 mkdir -p "$OUT"
 
-. benchmarks/steps.sh  # step NAME DONE_FILE CMD...
+. benchmarks/steps.sh  # step NAME DONE_FILE CMD...; train_step NAME RUN_DIR CMD... (resumes)
 
 for seed in $SEEDS; do
   run="$OUT/mobile-utk-s$seed"
   # UTKFace: the seed-42 85/15 split for every training seed (--split-seed), so seeds share test faces
-  step train-s$seed "$run/metrics.json" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 "${TEACHER[@]}" --out "$run"
+  train_step train-s$seed "$run" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 "${TEACHER[@]}" --out "$run"
   step export-s$seed "$run/export/export_report.json" $EDGE export "$run" --int8
   step validate-s$seed "$OUT/validate-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate-s$seed"
   step validate-tta-s$seed "$OUT/validate-tta-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --tta --report "$OUT/validate-tta-s$seed"
@@ -36,7 +36,7 @@ done
 # (10 epochs at half the rate: the transferred features converge fast)
 first_seed=${SEEDS%% *}
 adience="$OUT/mobile-adience-transfer"
-step adience-train "$adience/metrics.json" $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$OUT/mobile-utk-s$first_seed" --out "$adience"
+train_step adience-train "$adience" $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$OUT/mobile-utk-s$first_seed" --out "$adience"
 step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
 step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
 

@@ -14,11 +14,11 @@ OUT=${1:-/work/bench-more-faces}
 BASE=${BASE:-/work/bench-accuracy2}
 mkdir -p "$OUT"
 
-. benchmarks/steps.sh  # step NAME DONE_FILE CMD...
+. benchmarks/steps.sh  # step NAME DONE_FILE CMD...; train_step NAME RUN_DIR CMD... (resumes)
 
 # 1. UTKFace's seed-42 split, every Adience face added to its training part (validation and test stay UTKFace's)
 run="$OUT/utk-adience-s42"
-step train "$run/metrics.json" $EDGE train --data $DATA/utkface --extra-data $DATA/adience --model mobile --seed 42 --split-seed 42 --out "$run"
+train_step train "$run" $EDGE train --data $DATA/utkface --extra-data $DATA/adience --model mobile --seed 42 --split-seed 42 --out "$run"
 step export "$run/export/export_report.json" $EDGE export "$run" --int8
 step validate "$OUT/validate/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate"
 # the choice is made here: validation faces in four framings, and by age band (int8)
@@ -28,6 +28,6 @@ step bands "$OUT/bands.md" sh -c "$PY benchmarks/gender_by_age.py $BASE/mobile-u
 # 2. Adience's 5 subject-disjoint folds: the transfer of benchmarks/accuracy.sh (same start, epochs and rate),
 #    with all UTKFace faces trained beside each fold's Adience training faces
 adience="$OUT/adience-transfer-plus-utk"
-step adience-train "$adience/metrics.json" $EDGE train --data $DATA/adience --extra-data $DATA/utkface --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$BASE/mobile-utk-s42" --out "$adience"
+train_step adience-train "$adience" $EDGE train --data $DATA/adience --extra-data $DATA/utkface --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$BASE/mobile-utk-s42" --out "$adience"
 step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
 step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
