@@ -126,7 +126,8 @@ def test_packing_a_run_for_a_teacher_leaves_its_test_faces_behind(trained_run, t
     from PIL import Image
     import io
 
-    assert Image.open(io.BytesIO(first)).size == (96, 96)  # the spec's input size
+    size = json.loads((run / "spec.json").read_text())["image_size"]
+    assert Image.open(io.BytesIO(first)).size == (size, size)  # the spec's input size, as the student sees faces
 
 
 def test_averaged_teachers_are_one_file_edge_reads(utkface_dir, tmp_path):
