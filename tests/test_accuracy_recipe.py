@@ -77,9 +77,27 @@ def test_recipe_defaults_and_option_ranges():
     assert resolve_config(TrainConfig(data="faces.csv", model="fcn2hot"), "csv").age_sigma == 0
     for bad, words in ((TrainConfig(data="x", age_sigma=-1), "--age-sigma"), (TrainConfig(data="x", zoom=0.9), "--zoom"),
                        (TrainConfig(data="x", model="fcn2hot", age_sigma=3), "age-group softmax"),
-                       (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age")):
+                       (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age"),
+                       (TrainConfig(data="x", kernel=4), "--kernel 4"), (TrainConfig(data="x", model="cnn", kernel=5), "cnn has none")):
         with pytest.raises(EdgeError, match=words):
             check_options(bad)
+
+
+def test_kernel_sets_mobiles_depthwise_convolutions_and_is_recorded(utkface_dir, tmp_path):
+    """--kernel widens what each pooled feature sees of the face; the run says which kernel it trained."""
+    from edge.tf_bootstrap import import_tf
+
+    assert resolve_config(TrainConfig(data="faces.csv"), "csv").kernel == family_defaults("mobile").kernel
+    assert resolve_config(TrainConfig(data="faces.csv", model="cnn"), "csv").kernel is None  # no depthwise layers
+    out = tmp_path / "k7"
+    result = run_cli("train", "--data", utkface_dir, "--max-images", "120", "--epochs", "1", "--img-size", "32",
+                     "--kernel", "7", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["kernel"] == 7
+    _, keras = import_tf()
+    model = keras.models.load_model(out / "model.keras", compile=False)
+    depthwise = [layer for layer in model.layers if isinstance(layer, keras.layers.DepthwiseConv2D)]
+    assert depthwise and all(layer.kernel_size == (7, 7) for layer in depthwise)
 
 
 # --- validate: cross-dataset scoring and flip averaging ---------------------------------------------------

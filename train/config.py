@@ -37,6 +37,7 @@ class TrainConfig:
     depth: int | None = None
     dropout: float | None = None
     widths: str | None = None
+    kernel: int | None = None  # mobile's depthwise kernel size (None: the family default)
     face_crop: bool = False
     augment: bool = True
     mixed_precision: bool = False
@@ -99,6 +100,9 @@ def check_options(config: TrainConfig) -> None:
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
     need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
+    need(config.kernel in (None, 3, 5, 7), f"--kernel {config.kernel}: must be 3, 5 or 7")
+    need(config.kernel is None or config.model == "mobile",
+         f"--kernel sets mobile's depthwise kernel: {config.model} has none")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
@@ -135,6 +139,8 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
                           ("epochs", defaults.epochs)):
         if values[name] is None:
             values[name] = default
+    if values["kernel"] is None and config.model == "mobile":  # the other families have no depthwise kernel
+        values["kernel"] = defaults.kernel
     if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)
         values["age_sigma"] = defaults.age_sigma if values["labels"] != "age" else 0.0
     values["data"] = str(normalize_path(config.data))

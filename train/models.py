@@ -58,6 +58,7 @@ class FamilyDefaults:
     age_sigma: float = 0.0  # > 0: age trained as a Gaussian label distribution over the groups (train/losses.py)
     zoom: float = 0.0  # random scale augmentation +-zoom: faces framed tighter or wider than the chips
     degrade: float = 0.0  # share of training faces degraded like phone/web photos (train/pipeline.py)
+    kernel: int = 3  # mobile: the depthwise convolutions' kernel size (sets the receptive field, see _build_mobile)
     options: dict = field(default_factory=dict)
 
 
@@ -68,7 +69,7 @@ class Family:
     name: str
     defaults: FamilyDefaults
     layout: str
-    build: Callable  # (keras, inputs, spec, width, depth, dropout, widths) -> tf_keras Model
+    build: Callable  # (keras, inputs, spec, width, depth, dropout, widths, kernel) -> tf_keras Model
     conv: bool = False  # a conv net: the exporter gates its int8/float32 size ratio
 
 
@@ -101,8 +102,11 @@ def output_specs(family: str, spec: Spec) -> tuple[OutputSpec, ...]:
 
 
 def build_model(family: str, spec: Spec, width: int | None = None, depth: int | None = None,
-                dropout: float | None = None, widths: str | None = None):
-    """Build the family's tf_keras Functional model for the spec's input and label scheme."""
+                dropout: float | None = None, widths: str | None = None, kernel: int | None = None):
+    """Build the family's tf_keras Functional model for the spec's input and label scheme.
+
+    ``kernel``: mobile's depthwise kernel size (None: the family default).
+    """
     from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
@@ -112,10 +116,10 @@ def build_model(family: str, spec: Spec, width: int | None = None, depth: int | 
         raise EdgeError(f"the {family} model classifies age groups: use --labels utk20 or adience8")
     inputs = keras.Input(spec.input_shape, name="image")
     return entry.build(keras, inputs, spec, width or defaults.width, depth or defaults.depth,
-                       defaults.dropout if dropout is None else dropout, widths)
+                       defaults.dropout if dropout is None else dropout, widths, kernel or defaults.kernel)
 
 
-def _build_cnn(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+def _build_cnn(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
     layers = keras.layers
     max_depth = max(1, spec.image_size.bit_length() - 2)
     if depth > max_depth:
@@ -131,11 +135,11 @@ def _build_cnn(keras, inputs, spec: Spec, width: int, depth: int, dropout: float
     return _two_heads(keras, inputs, age_features, gender_features, spec, len(spec.age_class_names), "cnn")
 
 
-def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
     layers = keras.layers
 
-    def conv_bn(x, filters, kernel, strides, name):
-        x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+    def conv_bn(x, filters, size, strides, name):
+        x = layers.Conv2D(filters, size, strides=strides, padding="same", use_bias=False, name=name)(x)
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
         return layers.ReLU(6.0, name=f"{name}_relu")(x)
 
@@ -144,7 +148,7 @@ def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: fl
     # (filters multiplier, stride) per depthwise-separable block: downsample early
     plan = MOBILE_DEEP_PLAN if deep else [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
     for index, (multiplier, stride) in enumerate(plan, start=1):
-        x = layers.DepthwiseConv2D(3, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
+        x = layers.DepthwiseConv2D(kernel, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
         x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
         x = layers.ReLU(6.0, name=f"dw{index}_relu")(x)
         x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
@@ -155,7 +159,7 @@ def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: fl
     return _two_heads(keras, inputs, shared, shared, spec, len(spec.age_class_names), "mobile")
 
 
-def _build_fcn2hot(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+def _build_fcn2hot(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
     layers = keras.layers
     x = layers.Flatten(name="flatten")(inputs)
     for index, units in enumerate(_parse_widths(widths), start=1):
@@ -168,7 +172,7 @@ def _build_fcn2hot(keras, inputs, spec: Spec, width: int, depth: int, dropout: f
     return keras.Model(inputs, output, name="fcn2hot")
 
 
-def _build_tuple(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths):
+def _build_tuple(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
     layers = keras.layers
     x = layers.Flatten(name="flatten")(inputs)
     for index, units in enumerate(TUPLE_WIDTHS, start=1):

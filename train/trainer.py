@@ -380,7 +380,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
         else:
             if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
                 raise EdgeError(f"{run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
-            model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths)
+            model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths, config.kernel)
             if config.init_from:
                 _initialize_from(model, Path(config.init_from), keras, log)
             losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,

@@ -163,6 +163,7 @@ def train(
     depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
     dropout: Annotated[Optional[float], typer.Option(help="Dropout rate before the heads.")] = None,
     widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32. mobile: deep = 7 depthwise-separable blocks and no shared Dense (same budget, more depth).")] = None,
+    kernel: Annotated[Optional[int], typer.Option(help=f"mobile: depthwise kernel size, 3, 5 or 7 (a larger kernel widens what each final feature sees of the face at a few hundred parameters per block). Default: {FAMILIES['mobile'].defaults.kernel}.")] = None,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect faces (the shipped detector, docs/FACE_DETECTION.md) and train on the spec's square crops: for unaligned photos.")] = TrainConfig.face_crop,
     augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split (--no-augment keeps shuffling).")] = TrainConfig.augment,
     mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = TrainConfig.mixed_precision,
@@ -191,7 +192,7 @@ def train(
         data=str(data or ""), model=_value(model), kind=kind, labels=_value(labels), img_size=img_size,
         color=_value(color), epochs=epochs, batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac,
         val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
-        dropout=dropout, widths=widths, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
+        dropout=dropout, widths=widths, kernel=kernel, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
         strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
         age_sigma=age_sigma, zoom=zoom, degrade=degrade, split_seed=split_seed,
         teacher_labels=str(teacher_labels) if teacher_labels else None, teacher_weight=teacher_weight,
@@ -264,6 +265,7 @@ def validate(
     keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
     labels: Annotated[Optional[LabelScheme], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
+    kernel: Annotated[Optional[int], typer.Option(help=f"mobile: depthwise kernel size, 3, 5 or 7 (a larger kernel widens what each final feature sees of the face at a few hundred parameters per block). Default: {FAMILIES['mobile'].defaults.kernel}.")] = None,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
