@@ -83,6 +83,17 @@ def test_recipe_defaults_and_option_ranges():
             check_options(bad)
 
 
+def test_receptive_field_of_the_mobile_default_covers_the_face():
+    """Why the default kernel is 5: with 3x3 no pooled feature saw more than 43 px of a 96 px face."""
+    from train.models import build_model, receptive_field
+
+    spec = Spec.create(image_size=96, color="rgb")
+    fields = {kernel: receptive_field(build_model("mobile", spec, kernel=kernel)) for kernel in (3, 5)}
+    assert fields == {3: 43, 5: 83}  # stem 3, then (kernel - 1) x the stride so far per block
+    assert receptive_field(build_model("mobile", spec)) == fields[family_defaults("mobile").kernel]
+    assert receptive_field(build_model("tuple", Spec.create(image_size=32))) == 0  # no convolutions
+
+
 def test_kernel_sets_mobiles_depthwise_convolutions_and_is_recorded(utkface_dir, tmp_path):
     """--kernel widens what each pooled feature sees of the face; the run says which kernel it trained."""
     from edge.tf_bootstrap import import_tf
@@ -93,6 +104,7 @@ def test_kernel_sets_mobiles_depthwise_convolutions_and_is_recorded(utkface_dir,
     result = run_cli("train", "--data", utkface_dir, "--max-images", "120", "--epochs", "1", "--img-size", "32",
                      "--kernel", "7", "--out", out)
     assert result.exit_code == 0, result.output
+    assert "receptive field 123 px of the 32 px input" in result.output  # 3 + 6 x (2 + 2 + 4 + 4 + 8)
     assert json.loads((out / "config.json").read_text())["kernel"] == 7
     _, keras = import_tf()
     model = keras.models.load_model(out / "model.keras", compile=False)

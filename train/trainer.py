@@ -39,7 +39,7 @@ from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from edge.teacher import TeacherLabels, load_teacher_labels
 from train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
-from train.models import build_model, output_specs
+from train.models import build_model, output_specs, receptive_field
 
 Log = Callable[[str], None]
 
@@ -386,7 +386,9 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
             losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
                                  spec.age_class_centers)
     parameters = int(model.count_params())
-    log(f"{config.model}: {parameters:,} parameters; input pipeline alone: {input_rate:,.0f} images/s")
+    field = receptive_field(model)
+    seen = f"; receptive field {field} px of the {spec.image_size} px input" if field else ""
+    log(f"{config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
 
     interrupted = {"flag": False}
     callbacks = [
