@@ -19,7 +19,7 @@ happens in preprocessing, per the spec).
              96 px face (the receptive field: stem 3, then +2 x the stride so far per block),
              so no feature saw the whole face and more pixels (128 px) bought nothing; 5x5
              sees 83 px for 9.7k more parameters (+10 KB int8), and cut the validation MAE
-             by 0.18 y (BENCHMARKS.md "Receptive field").
+             by 0.27 y over four framings, two seeds (BENCHMARKS.md "Receptive field").
              Why this shape: every conv output channel costs ~24 bytes of int8
              quantization parameters (per-channel scale + int64 zero point, for weights
              and bias), so depthwise layers are overhead-heavy; trading a 256-channel block
