@@ -265,7 +265,6 @@ def validate(
     keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
     labels: Annotated[Optional[LabelScheme], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
-    kernel: Annotated[Optional[int], typer.Option(help=f"mobile: depthwise kernel size, 3, 5 or 7 (a larger kernel widens what each final feature sees of the face at a few hundred parameters per block). Default: {FAMILIES['mobile'].defaults.kernel}.")] = None,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
