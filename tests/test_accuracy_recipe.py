@@ -78,7 +78,8 @@ def test_recipe_defaults_and_option_ranges():
     for bad, words in ((TrainConfig(data="x", age_sigma=-1), "--age-sigma"), (TrainConfig(data="x", zoom=0.9), "--zoom"),
                        (TrainConfig(data="x", model="fcn2hot", age_sigma=3), "age-group softmax"),
                        (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age"),
-                       (TrainConfig(data="x", kernel=4), "--kernel 4"), (TrainConfig(data="x", model="cnn", kernel=5), "cnn has none")):
+                       (TrainConfig(data="x", kernel=4), "--kernel 4"), (TrainConfig(data="x", model="cnn", kernel=5), "cnn has none"),
+                       (TrainConfig(data="x", ema=0.5), "--ema 0.5"), (TrainConfig(data="x", ema=1.0), "--ema 1.0")):
         with pytest.raises(EdgeError, match=words):
             check_options(bad)
 
@@ -110,6 +111,34 @@ def test_kernel_sets_mobiles_depthwise_convolutions_and_is_recorded(utkface_dir,
     model = keras.models.load_model(out / "model.keras", compile=False)
     depthwise = [layer for layer in model.layers if isinstance(layer, keras.layers.DepthwiseConv2D)]
     assert depthwise and all(layer.kernel_size == (7, 7) for layer in depthwise)
+
+
+def test_ema_run_is_the_weight_average_and_resume_keeps_averaging(utkface_dir, tmp_path):
+    """--ema: model.keras is the average (not the last step), and --resume continues that average."""
+    from edge.tf_bootstrap import import_tf
+
+    out = tmp_path / "ema"
+    first = run_cli("train", "--data", utkface_dir, "--max-images", "200", "--epochs", "1", "--img-size", "32",
+                    "--ema", "0.99", "--out", out)
+    assert first.exit_code == 0, first.output
+    assert "weights averaged over training (--ema 0.99" in first.output
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    steps = state["optimizer_step"]
+    resumed = run_cli("train", "--resume", "--epochs", "2", "--out", out)
+    assert resumed.exit_code == 0, resumed.output
+    state = json.loads((out / "checkpoint" / "state.json").read_text())
+    assert json.loads((out / "config.json").read_text())["ema"] == 0.99
+    assert state["average"] == "average_002.npz"
+    assert sorted(p.name for p in (out / "checkpoint").iterdir()) == ["average_002.npz", "epoch_002.keras", "state.json"]
+    with np.load(out / "checkpoint" / state["average"]) as saved:
+        assert int(saved["updates"]) == 2 * steps  # the resumed run went on averaging, it did not start over
+        average = [saved[key] for key in sorted(saved.files) if key != "updates"]
+    _, keras = import_tf()
+    model = keras.models.load_model(out / "model.keras", compile=False)
+    raw = keras.models.load_model(out / "checkpoint" / "epoch_002.keras", compile=False)
+    assert len(model.weights) == len(average)
+    assert all(np.allclose(w.numpy(), a) for w, a in zip(model.weights, average))  # the run's model is the average
+    assert not all(np.allclose(w.numpy(), r.numpy()) for w, r in zip(model.weights, raw.weights))
 
 
 # --- validate: cross-dataset scoring and flip averaging ---------------------------------------------------

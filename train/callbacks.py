@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from contextlib import nullcontext
 
 from edge.app.console import console
 from edge.decode import decode_outputs
@@ -22,8 +23,10 @@ tf, keras = import_tf()
 class EpochEnd(keras.callbacks.Callback):
     """Evaluate on val with the project's metrics, checkpoint atomically, write history."""
 
-    def __init__(self, run_dir, spec, val_images, val_targets, state, epochs, log, interrupted, train_size):
+    def __init__(self, run_dir, spec, val_images, val_targets, state, epochs, log, interrupted, train_size,
+                 average=None):
         super().__init__()
+        self.average = average  # a train.averaging.WeightAverage: validate it, checkpoint it beside the raw weights
         self.train_size = train_size
         self.run_dir, self.spec, self.val_images, self.val_targets = run_dir, spec, val_images, val_targets
         self.state, self.epochs, self.log, self.interrupted = state, epochs, log, interrupted
@@ -44,7 +47,9 @@ class EpochEnd(keras.callbacks.Callback):
         logs.pop("lr", None)
         logs["lr"] = float(self.model.optimizer.learning_rate.numpy())
         if len(self.val_images):
-            decoded = decode_outputs(self.spec, predict_outputs(self.model, self.val_images, self.spec))
+            with self.average.averaged() if self.average else nullcontext():
+                outputs = predict_outputs(self.model, self.val_images, self.spec)
+            decoded = decode_outputs(self.spec, outputs)
             val = label_metrics(decoded, self.val_targets.age_class, self.val_targets.age_years,
                                 self.val_targets.gender, len(self.spec.age_class_names))
             logs.update({f"val_{k}": v for k, v in val.items() if isinstance(v, float)})
@@ -63,13 +68,16 @@ class EpochEnd(keras.callbacks.Callback):
         directory.mkdir(exist_ok=True)
         name = f"epoch_{epoch:03d}.keras"
         save_model_atomic(self.model, directory / name)
+        average = f"average_{epoch:03d}.npz" if self.average else None
+        if average:
+            self.average.save(directory / average)
         epoch_seconds = self.state["history"].get("epoch_seconds", [])
-        self.state.update({"epoch": epoch, "checkpoint": name,
+        self.state.update({"epoch": epoch, "checkpoint": name, "average": average,
                            "optimizer_step": int(self.model.optimizer.iterations.numpy()),
                            "images_per_s": self.train_size * len(epoch_seconds) / max(sum(epoch_seconds), 1e-9)})
         write_json_atomic(directory / "state.json", self.state)
-        for old in directory.glob("epoch_*.keras"):
-            if old.name != name:
+        for old in [*directory.glob("epoch_*.keras"), *directory.glob("average_*.npz")]:
+            if old.name not in (name, average):
                 old.unlink(missing_ok=True)
 
     def _write_history(self) -> None:

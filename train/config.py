@@ -47,6 +47,7 @@ class TrainConfig:
     age_sigma: float | None = None
     zoom: float | None = None
     degrade: float | None = None
+    ema: float | None = None  # the weight average's decay per step (0: the last step's weights; None: the family default)
     split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
     teacher_labels: str | None = None  # a teacher's soft labels (edge/teacher.py): distillation
     teacher_weight: float = 0.5  # the teacher's share of each training target, the dataset label's is the rest
@@ -104,6 +105,8 @@ def check_options(config: TrainConfig) -> None:
     need(config.kernel is None or config.model == "mobile",
          f"--kernel sets mobile's depthwise kernel: {config.model} has none")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
+    need(config.ema is None or config.ema == 0 or 0.9 <= config.ema < 1,
+         f"--ema {config.ema}: must be 0 (off) or a decay per step in [0.9, 1), e.g. 0.999")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
     need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
@@ -136,7 +139,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
                           ("lr", defaults.lr), ("zoom", defaults.zoom), ("degrade", defaults.degrade),
-                          ("epochs", defaults.epochs)):
+                          ("epochs", defaults.epochs), ("ema", defaults.ema)):
         if values[name] is None:
             values[name] = default
     if values["kernel"] is None and config.model == "mobile":  # the other families have no depthwise kernel

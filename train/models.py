@@ -64,6 +64,7 @@ class FamilyDefaults:
     zoom: float = 0.0  # random scale augmentation +-zoom: faces framed tighter or wider than the chips
     degrade: float = 0.0  # share of training faces degraded like phone/web photos (train/pipeline.py)
     kernel: int = 3  # mobile: the depthwise convolutions' kernel size (sets the receptive field, see _build_mobile)
+    ema: float = 0.0  # > 0: the run's weights are an exponential moving average of the trained ones (train/averaging.py)
     options: dict = field(default_factory=dict)
 
 

@@ -390,13 +390,27 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     seen = f"; receptive field {field} px of the {spec.image_size} px input" if field else ""
     log(f"{config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
 
+    average = None
+    if config.ema:
+        from train.averaging import WeightAverage
+
+        average = WeightAverage(config.ema)
+        average.set_model(model)
+        if state.get("average"):
+            average.load(checkpoint_dir / state["average"])
+        elif state["epoch"]:
+            raise EdgeError(f"{run_dir}: its checkpoint has no weight average for --ema: delete its checkpoint/ to start over")
+        log(f"weights averaged over training (--ema {config.ema:g}: about the last "
+            f"{1 / (1 - config.ema):,.0f} steps); the run's model and validation figures are the average's")
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
         EpochEnd(run_dir, spec, images[split.val], targets.subset(split.val), state, config.epochs, log,
-                 interrupted, len(split.train)),
+                 interrupted, len(split.train), average),
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), profile_batch=0, write_graph=False),
     ]
+    if average:  # first: it updates after each step and swaps in for Keras's validation before the others look
+        callbacks.insert(0, average)
     if progress:
         callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
 
@@ -417,6 +431,9 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     if interrupted["flag"]:
         raise TrainingInterrupted(f"training stopped by Ctrl-C after epoch {state['epoch']}; "
                                   f"continue with: edge train --resume --out {run_dir.parent if run_dir.parent.name == 'folds' else run_dir}")
+
+    if average:
+        average.apply()  # the run's model is the average (the raw weights live on in the last checkpoint)
 
     # --- evaluation on the held-out split (project metric definitions) ---------------------
     if config.model == "tuple":
