@@ -228,7 +228,7 @@ def _parse_widths(widths: str | None) -> tuple[int, ...]:
 # THE registry: every place that needs a family's defaults, outputs, targets, losses or builder reads it here.
 FAMILIES: dict[str, Family] = {
     "mobile": Family("mobile", FamilyDefaults(image_size=96, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3,
-                                                     epochs=40, age_sigma=3.0, zoom=0.35, degrade=0.3, kernel=5),
+                                                     epochs=40, age_sigma=3.0, zoom=0.35, degrade=0.3, kernel=5, ema=0.999),
                      TWO_HEADS, _build_mobile, conv=True),
     "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
                   TWO_HEADS, _build_cnn, conv=True),
