@@ -40,17 +40,13 @@ class WeightAverage(keras.callbacks.Callback):
         super().__init__()
         self.decay = float(decay)
         self.updates = tf.Variable(0, dtype=tf.int64, trainable=False)
-        self.shadow: list | None = None
-        self._pending: dict | None = None  # an average read from a checkpoint before the model was set
+        self.shadow: list | None = None  # created from the model's weights on first use (set_model comes first)
 
     # --- the average ------------------------------------------------------------------------
     def _ensure_shadow(self) -> None:
         if self.shadow is not None:
             return
         self.shadow = [tf.Variable(w.read_value(), trainable=False) for w in self.model.weights]
-        if self._pending is not None:
-            self._restore(self._pending)
-            self._pending = None
 
     @tf.function
     def _update(self):
@@ -94,14 +90,10 @@ class WeightAverage(keras.callbacks.Callback):
         write_bytes_atomic(path, buffer.getvalue())
 
     def load(self, path: Path) -> None:
-        """Read an average written by :meth:`save` (applied once the model is known)."""
+        """Continue from an average written by :meth:`save` (call after ``set_model``)."""
+        self._ensure_shadow()
         with np.load(path) as data:
-            self._pending = {key: data[key] for key in data.files}
-        if self.model is not None and self.shadow is not None:
-            self._restore(self._pending)
-            self._pending = None
-
-    def _restore(self, saved: dict) -> None:
+            saved = {key: data[key] for key in data.files}
         names = sorted(k for k in saved if k.startswith("w"))
         if len(names) != len(self.shadow) or any(saved[n].shape != tuple(s.shape) for n, s in zip(names, self.shadow)):
             raise EdgeError("the checkpoint's weight average does not match the model: delete the run's checkpoint/ "

@@ -409,7 +409,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
                  interrupted, len(split.train), average),
         keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), profile_batch=0, write_graph=False),
     ]
-    if average:  # first: it updates after each step and swaps in for Keras's validation before the others look
+    if average:  # ahead of EpochEnd and TensorBoard: it updates after each step and swaps in for Keras's validation
         callbacks.insert(0, average)
     if progress:
         callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
