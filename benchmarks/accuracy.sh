@@ -25,7 +25,10 @@ for seed in $SEEDS; do
   train_step train-s$seed "$run" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 "${TEACHER[@]}" --out "$run"
   step export-s$seed "$run/export/export_report.json" $EDGE export "$run" --int8
   step validate-s$seed "$OUT/validate-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate-s$seed"
-  step validate-tta-s$seed "$OUT/validate-tta-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --tta --report "$OUT/validate-tta-s$seed"
+  # the same weights and QAT fine-tune (same seed) exported one pass per face: what flip averaging
+  # inside the file (the export default) buys, and what it costs in size and latency
+  step export-single-s$seed "$OUT/single-pass-s$seed/export_report.json" $EDGE export "$run" --int8 --no-flip-average --out "$OUT/single-pass-s$seed"
+  step validate-single-s$seed "$OUT/validate-single-s$seed/validation.json" $EDGE validate "$OUT/single-pass-s$seed" --data $DATA/utkface --threads 2 --report "$OUT/validate-single-s$seed"
   # Cross-dataset: never trained on Adience, tested on all its faces, years -> Adience's 8 groups;
   # as aligned faces (the spec's path) and through the shipped detector + crop (the phone's path)
   step cross-s$seed "$OUT/cross-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/adience --split all --threads 2 --report "$OUT/cross-s$seed"

@@ -82,6 +82,10 @@ class Spec:
     outputs: tuple[OutputSpec, ...] = ()
     decoding: dict[str, Any] = field(default_factory=dict)
     input_quantization: QuantParams | None = None
+    # True in an exported file that runs each face together with its mirror image (a batch of
+    # two inside the file) and returns the mean of the two outputs: flip averaging that every
+    # runtime gets without code. Its outputs are decoded like any other; run dirs are False.
+    flip_averaged: bool = False
     version: int = SPEC_VERSION
 
     @classmethod

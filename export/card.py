@@ -33,7 +33,9 @@ def write_model_card(path: Path, report: dict, config: dict, spec: Spec) -> None
         + "".join(f"; more training faces from `{extra}`" for extra in config.get("extra_data") or ()),
         f"- Input: {spec.image_size}x{spec.image_size} {spec.color}, pixels x {spec.pixel_scale:.6g} + {spec.pixel_offset:g}, "
         f"{spec.interpolation} resize, face crop {'on' if spec.face_crop.enabled else 'off'}",
-        "- Outputs: " + ", ".join(f"`{o.name}` ({o.kind}, {o.width})" for o in spec.outputs),
+        "- Outputs: " + ", ".join(f"`{o.name}` ({o.kind}, {o.width})" for o in spec.outputs)
+        + ("; each the mean over the face and its mirror image, computed inside the file (one batch of two)"
+           if spec.flip_averaged else "; one pass per face"),
         f"- Gender encoding: 0 = male, 1 = female; age classes: {', '.join(spec.age_class_names) or 'regression (years)'}",
         f"- Parameters: {report['parameters']:,}",
         f"- Created: {report['created']}",

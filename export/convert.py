@@ -41,6 +41,40 @@ def convert(model, kind: str, representative: np.ndarray | None = None) -> bytes
     return converter.convert()
 
 
+def with_flip_average(model, spec: Spec):
+    """A model that classifies each face and its mirror image together and returns the mean.
+
+    The faces and their left-right mirrors go through ``model`` as one batch of 2N (so the file
+    holds every weight once: a few hundred bytes more, twice the arithmetic), and each output is
+    the mean of a face's two rows: exactly ``edge.decode.flip_average`` of the two passes, inside
+    the graph, so the phone, the browser and LiteRT in Python all get it with no code. Built
+    around the float or the fine-tuned QAT model just before conversion (never trained: Keras
+    nests the model, which quantize_model would refuse). Outputs keep the spec's names, which
+    ``map_outputs`` matches. The input is one face (batch 1), as on the phone and in the browser.
+    """
+    from edge.tf_bootstrap import import_tf
+
+    tf, keras = import_tf()
+
+    class MirrorBatch(keras.layers.Layer):
+        """(N, H, W, C) -> (2N, H, W, C): the faces, then their left-right mirror images."""
+
+        def call(self, faces):
+            return tf.concat([faces, tf.reverse(faces, axis=[2])], axis=0)
+
+    class PairMean(keras.layers.Layer):
+        """(2N, K) -> (N, K): the mean of each face's row and its mirror's row."""
+
+        def call(self, rows):
+            return tf.reduce_mean(tf.reshape(rows, [2, -1, rows.shape[-1]]), axis=0)
+
+    faces = keras.Input(model.input_shape[1:], batch_size=1, name="image")  # static shapes: LiteRT.js wants them
+    outputs = model(MirrorBatch(name="mirror_batch")(faces))
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    averaged = [PairMean(name=out.name)(value) for out, value in zip(spec.outputs, outputs)]
+    return keras.Model(faces, averaged, name="flip")  # short: every tensor name in the file starts with it
+
+
 def map_outputs(model_bytes: bytes, spec: Spec, keras_outputs: dict[str, np.ndarray], check_inputs: np.ndarray,
                 float_tolerance: float | None) -> tuple[Spec, dict]:
     """Match Keras outputs to TFLite outputs, verify on ``check_inputs``, record it in the spec.

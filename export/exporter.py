@@ -36,7 +36,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from edge import layout
-from edge.decode import decode_outputs
+from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import CheckFailed, EdgeError
 from export.options import MIN_CALIBRATION, ExportOptions
 from edge.io import check_output_dir, make_temp_dir, read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
@@ -210,7 +210,7 @@ def _exchange(first: Path, second: Path) -> bool:
 def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log) -> ExportResult:
     """Steps 2-6 for one run directory, written into ``staging`` (which becomes ``final_dir``)."""
     config = read_json(run_dir / layout.CONFIG_JSON, f"re-train the run with `edge train --out {run_dir}`")
-    spec = _deployment_crop(Spec.load(run_dir / layout.SPEC_JSON), log)
+    spec = _deployment_crop(Spec.load(run_dir / layout.SPEC_JSON), log).with_updates(flip_averaged=options.flip_average)
     if options.int8 and options.calibration < int(config["batch"]):
         raise EdgeError(f"--calibration {options.calibration} is below the batch size {config['batch']}: "
                         f"use at least {MIN_CALIBRATION} real images")
@@ -220,7 +220,7 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     from edge.tf_bootstrap import import_tf, keras_outputs, load_keras_model
 
     tf, keras = import_tf()
-    from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training
+    from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training, with_flip_average
     from export.qat import qat_learning_rate, quantization_aware_finetune
     from train.run_data import load_run_data
 
@@ -233,11 +233,18 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     check_index = _pick(held_out, CHECK_IMAGES, seed=1)
     check_inputs = to_model_input(data.images[check_index], spec)
     reference_outputs = keras_outputs(model, check_inputs, spec)
+    if options.flip_average:  # what the files will compute: each face and its mirror image, averaged
+        reference_outputs = flip_average(reference_outputs, keras_outputs(model, mirror(check_inputs), spec))
+
+    def deployed(keras_model):
+        """The graph each file holds: the model itself, or it around a face and its mirror image."""
+        return with_flip_average(keras_model, spec) if options.flip_average else keras_model
     parameters = int(model.count_params())
 
     staging.mkdir(parents=True, exist_ok=True)
     result = ExportResult(final_dir)
     report: dict = {"run_dir": str(run_dir.resolve()), "family": spec.family, "parameters": parameters,
+                    "flip_averaged": options.flip_average,
                     "label_scheme": spec.label_scheme, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "check_images": int(len(check_index)), "models": {}, "checks": {}}
     specs: dict[str, Spec] = {}
@@ -257,19 +264,19 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
 
     # steps 2-4: the conversions
     started = time.perf_counter()
-    write_model("model_float32", convert(model, "float32"), FLOAT_TOLERANCE, started)
+    write_model("model_float32", convert(deployed(model), "float32"), FLOAT_TOLERANCE, started)
     if options.float16:
         started = time.perf_counter()
-        write_model("model_float16", convert(model, "float16"), None, started)
+        write_model("model_float16", convert(deployed(model), "float16"), None, started)
     if options.int8:
         calibration = to_model_input(data.images[_pick(data.split.train, options.calibration, seed=2)], spec)
         log(f"PTQ: calibrating on {len(calibration)} real training images")
         started = time.perf_counter()
-        write_model("model_int8_ptq", convert(model, "int8", calibration), None, started)
+        write_model("model_int8_ptq", convert(deployed(model), "int8", calibration), None, started)
         started = time.perf_counter()
         quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log,
                                     seed=options.seed)
-        write_model("model_int8_qat", convert(qat_model, "int8", calibration), None, started)
+        write_model("model_int8_qat", convert(deployed(qat_model), "int8", calibration), None, started)
         report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(config),
                          "targets": "float model outputs (distillation)"}
 

@@ -25,4 +25,7 @@ class ExportOptions:
     min_age_agreement: float = 0.0
     android_assets: Path | None = None
     web_assets: Path | None = None  # export/web.py: the browser page's files
+    # every file classifies the face and its mirror image (export/convert.with_flip_average): chosen on
+    # UTKFace validation (BENCHMARKS.md "Flip averaging inside the file"), for twice the arithmetic
+    flip_average: bool = True
     seed: int | None = None  # QAT fine-tune seed (shuffling, dropout); None: the run's training seed

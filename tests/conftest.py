@@ -119,9 +119,27 @@ def exported_run(trained_run):
     return get
 
 
+@pytest.fixture(scope="session")
+def single_pass_export(trained_run):
+    """Factory: a family's run exported with --no-flip-average (one pass per face, as before
+    flip averaging moved into the file); for the tests of the --tta second pass. Returns the dir."""
+    cache: dict[str, Path] = {}
+
+    def get(family: str) -> Path:
+        if family not in cache:
+            run = trained_run(family)
+            out = run.parent / f"{family}-single-pass-export"
+            result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--no-flip-average", "--out", out, *LOOSE_GATE)
+            assert result.exit_code == 0, result.output
+            cache[family] = out
+        return cache[family]
+
+    return get
+
+
 # The fast tier (`pytest -m "not slow"`, under 2 minutes) runs on generated data only: a test that
 # reads the real datasets or trains a model is slow by definition, whether or not it says so.
-REAL_DATA_FIXTURES = {"utkface_dir", "adience_dir", "trained_run", "exported_run", "runs_root"}
+REAL_DATA_FIXTURES = {"utkface_dir", "adience_dir", "trained_run", "exported_run", "single_pass_export", "runs_root"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -164,11 +164,13 @@ def test_adience_faces_are_scored_on_adience_groups():
         scoring_scheme(spec, [utk_face], "age")
 
 
-def test_validate_cross_dataset_with_flip_averaging(exported_run, adience_dir, tmp_path):
-    """A UTKFace model on Adience faces: scored in Adience's 8 groups, each face also run mirrored."""
-    export = exported_run("mobile")
+def test_validate_cross_dataset_with_flip_averaging(single_pass_export, exported_run, adience_dir, tmp_path):
+    """A UTKFace model on Adience faces: scored in Adience's 8 groups, each face also run mirrored
+    (--tta on a one-pass export); a default export, which averages inside the file, needs no second pass."""
     reports = {}
-    for name, extra in (("plain", ()), ("tta", ("--tta",)), ("crop", ("--face-crop",))):
+    for name, extra, export in (("plain", (), single_pass_export("mobile")), ("tta", ("--tta",), single_pass_export("mobile")),
+                                ("crop", ("--face-crop",), single_pass_export("mobile")),
+                                ("in_file", (), exported_run("mobile")), ("in_file_tta", ("--tta",), exported_run("mobile"))):
         result = run_cli("validate", export, "--data", adience_dir, "--split", "all", "--max-images", "80",
                          "--threads", "1", "--report", tmp_path / name, "--max-drop-gender", "100",
                          "--max-increase-mae", "100", *extra)
@@ -187,6 +189,12 @@ def test_validate_cross_dataset_with_flip_averaging(exported_run, adience_dir, t
     crop = reports["crop"]  # the phone's path: detector box + the spec's margin, then the classifier
     assert not plain["face_crop"]["enabled"] and crop["face_crop"]["enabled"] and crop["faces"] == 80
     assert crop["models"]["float32"]["age_mae_years"] != plain["models"]["float32"]["age_mae_years"]
+    in_file, in_file_tta = reports["in_file"], reports["in_file_tta"]  # the same weights, averaged by the file
+    assert in_file["tta"] == in_file_tta["tta"] == "flip, inside the file" and "twice" not in in_file_tta["speed_note"]
+    for column in ("keras", "float32"):
+        assert in_file_tta["models"][column]["age_mae_years"] == in_file["models"][column]["age_mae_years"]
+        assert in_file["models"][column]["age_mae_years"] == pytest.approx(tta["models"][column]["age_mae_years"], abs=1e-3)
+    assert in_file["models"]["keras"]["age_mae_years"] == pytest.approx(in_file["models"]["float32"]["age_mae_years"], abs=0.01)
 
 
 def test_face_crop_decoding_on_a_thread_pool(adience_dir):
@@ -227,13 +235,14 @@ def test_degraded_faces_are_softer_and_only_the_chosen_share():
     assert np.array_equal(np.asarray(degrade_batch(x, np.asarray([5, 6], np.int64), 0.0, 0.0, 1.0)), x)
 
 
-def test_predict_tta_averages_each_face_with_its_mirror_image(exported_run):
-    """`edge predict --tta` reports the decoded mean of the face's and its mirror image's outputs."""
+def test_predict_tta_averages_each_face_with_its_mirror_image(single_pass_export, exported_run):
+    """`edge predict --tta` reports the decoded mean of the face's and its mirror image's outputs;
+    a default export does that inside the file, so --tta changes nothing there."""
     from edge.decode import decode_outputs
     from edge.preprocess import preprocess_file
     from edge.runtime import TFLiteModel
 
-    export = exported_run("mobile")
+    export = single_pass_export("mobile")
     model_path = export / "model_float32.tflite"  # a 2-epoch test model's int8 outputs barely move
     faces = [export / face["image"] for face in json.loads((export / "golden.json").read_text())["faces"][:4]]
     result = run_cli("predict", model_path, *faces, "--no-detect", "--json", "--tta")
@@ -248,6 +257,13 @@ def test_predict_tta_averages_each_face_with_its_mirror_image(exported_run):
         assert image["faces"][0]["age"]["years"] == pytest.approx(float(expected.age_years[0]), abs=0.01)
         changed.append(any(np.abs(plain[name] - mirrored[name]).max() > 0 for name in plain))
     assert any(changed)  # the mirror images differ, so the average is not the plain output
+    in_file = exported_run("mobile") / "model_float32.tflite"
+    answers = []
+    for extra in ((), ("--tta",)):
+        result = run_cli("predict", in_file, *faces, "--no-detect", "--json", *extra)
+        assert result.exit_code == 0, result.output
+        answers.append([image["faces"] for image in json.loads(result.output[result.output.index("{"):])["images"]])
+    assert answers[0] == answers[1]
 
 
 def test_median_years_reads_the_group_distribution_by_its_bounds():

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge.decode import decode_outputs
+from edge.decode import decode_outputs, flip_average, mirror
 from edge.preprocess import preprocess_file, to_model_input
 from edge.runtime import TFLiteModel
 from edge.spec import Spec
@@ -22,7 +22,9 @@ FAMILIES = ["mobile", "cnn", "fcn2hot", "tuple"]
 MODELS = ("model_float32", "model_int8_ptq", "model_int8_qat")
 
 
-def _keras_and_inputs(run: Path, count: int = 24):
+def _keras_and_inputs(run: Path, count: int = 24, with_mirror: bool = True):
+    """The run's Keras outputs on test faces: by default what an export computes, the mean over
+    each face and its mirror image (``edge export --flip-average``, the default)."""
     from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
@@ -33,9 +35,13 @@ def _keras_and_inputs(run: Path, count: int = 24):
     model = keras.models.load_model(run / "model.keras", compile=False)
     data = load_run_data(run, spec)
     x = to_model_input(data.images[data.split.test[:count]], spec)
-    outputs = model.predict(x, verbose=0)
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    return spec, x, {out.name: np.asarray(v) for out, v in zip(spec.outputs, outputs)}
+    def run_keras(faces):
+        outputs = model.predict(faces, verbose=0)
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        return {out.name: np.asarray(v, np.float64) for out, v in zip(spec.outputs, outputs)}
+
+    outputs = run_keras(x)
+    return spec, x, flip_average(outputs, run_keras(mirror(x))) if with_mirror else outputs
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -67,7 +73,7 @@ def test_embedded_spec_round_trips_from_the_model_bytes_alone(exported_run, fami
 @pytest.mark.parametrize("family", FAMILIES)
 def test_output_mapping_matches_keras_for_every_family(exported_run, trained_run, family):
     export = exported_run(family)
-    spec, x, keras_outputs = _keras_and_inputs(trained_run(family))
+    spec, x, keras_outputs = _keras_and_inputs(trained_run(family))  # the files average each face with its mirror
     float_outputs = TFLiteModel(export / "model_float32.tflite").run(x)
     for name, expected in keras_outputs.items():
         assert np.max(np.abs(float_outputs[name] - expected.reshape(float_outputs[name].shape))) < 1e-4
@@ -182,3 +188,28 @@ def test_android_assets_receive_the_shipped_model_and_its_contract(trained_run, 
     assert (assets / "model.tflite").read_bytes() == (tmp_path / "e" / "model_float32.tflite").read_bytes()
     assert read_spec_bytes((assets / "model.tflite").read_bytes()) == Spec.from_json((assets / "spec.json").read_text())
     assert (assets / "labels.txt").read_text().splitlines()[1] == "0-2"
+
+
+def test_exported_files_classify_a_face_and_its_mirror_image_alike(exported_run, single_pass_export, trained_run):
+    """The default export averages each face with its mirror image inside the file: a face and its
+    mirror get the same answer in every file; --no-flip-average gives one pass, as the Keras model."""
+    export, single = exported_run("mobile"), single_pass_export("mobile")
+    spec, x, keras_one_pass = _keras_and_inputs(trained_run("mobile"), count=8, with_mirror=False)
+    for name in ("model_float32", "model_int8_qat", "model_int8_ptq"):
+        model = TFLiteModel(export / f"{name}.tflite")
+        assert model.spec.flip_averaged and not TFLiteModel(single / f"{name}.tflite").spec.flip_averaged
+        outputs, of_mirrors = model.run(x), model.run(mirror(x))
+        for out in spec.outputs:
+            # int8: the same two rows averaged in the other order -> the same integers
+            assert np.allclose(outputs[out.name], of_mirrors[out.name], atol=1e-6 if name == "model_float32" else 0)
+        # the weights are stored once: the mirror batch costs a few hundred bytes of graph, and long names
+        extra = (export / f"{name}.tflite").stat().st_size - (single / f"{name}.tflite").stat().st_size
+        assert 0 < extra < 4096, extra
+    single_float = TFLiteModel(single / "model_float32.tflite")
+    one_pass = single_float.run(x)
+    for name, expected in keras_one_pass.items():
+        assert np.max(np.abs(one_pass[name] - expected.reshape(one_pass[name].shape))) < 1e-4
+    assert any(np.abs(one_pass[n] - single_float.run(mirror(x))[n]).max() > 0 for n in one_pass)  # one pass: not symmetric
+    report = json.loads((export / "export_report.json").read_text())
+    assert report["flip_averaged"] is True
+    assert json.loads((single / "export_report.json").read_text())["flip_averaged"] is False

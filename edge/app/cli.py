@@ -225,6 +225,7 @@ def export_command(
     max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = ExportOptions.max_mae_increase,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
     min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
+    flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: a few hundred bytes more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the QAT fine-tune (shuffling, dropout): one seed gives the same QAT model on CPU. Default: the run's training seed.")] = None,
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
@@ -242,7 +243,8 @@ def export_command(
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
                             max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            android_assets=android_assets, web_assets=web_assets, seed=seed)
+                            android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
+                            seed=seed)
     if web_assets and not int8:
         raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
     result = export_run(run_dir, out, options, log=_log)

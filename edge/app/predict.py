@@ -92,6 +92,8 @@ class Predictor:
         self.model = TFLiteModel(Path(model_path), num_threads=options.threads)
         self.spec = self.model.spec
         self.options = options
+        # a file exported with --flip-average already runs the mirror image inside: a second pass adds nothing
+        self.mirror_pass = options.tta and not self.spec.flip_averaged
         face_crop = self.spec.face_crop
         self.margin = face_crop.margin if options.margin is None else options.margin
         self.detector = None
@@ -124,7 +126,7 @@ class Predictor:
                 continue  # a box clipped to nothing at the image edge
             x = to_model_input(resize_and_convert(image_bgr[y0:y1, x0:x1], self.spec), self.spec)
             outputs = self.model.run(x[None])
-            if self.options.tta:
+            if self.mirror_pass:
                 outputs = flip_average(outputs, self.model.run(mirror(x[None])))
             decoded = decode_outputs(self.spec, outputs)
             faces.append(self._face_dict(decoded, box, score))

@@ -214,6 +214,10 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     truth = targets_for(records, scheme)
     class_names = list(spec.age_class_names) if scheme == spec.label_scheme else list(get_scheme(scheme).class_names)
     num_classes = len(class_names)
+    if options.tta and spec.flip_averaged:
+        log("--tta: these files already classify each face with its mirror image (exported with --flip-average); "
+            "no second pass")
+        options = replace(options, tta=False)
     mirrored = mirror(x) if options.tta else None
 
     def decode(raw: dict, model_spec: Spec):
@@ -227,7 +231,8 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     results: dict[str, dict] = {}
     decoded_by_model = {}
     raw_by_model = {}
-    keras = _keras_outputs(export_dir, x, spec, log, options.tta) if options.keras and target.is_dir() else None
+    # the Keras column computes what the files compute: flip-averaged when they are
+    keras = _keras_outputs(export_dir, x, spec, log, options.tta or spec.flip_averaged) if options.keras and target.is_dir() else None
     if keras is not None:
         decoded_by_model["keras"] = decode(keras, spec)
         raw_by_model["keras"] = keras
@@ -272,9 +277,11 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     speed = speed_note(ratio)
     if options.tta:
         speed += " With --tta every face runs twice (itself and its mirror image): twice the latency above."
+    if spec.flip_averaged:
+        speed += " These files classify each face and its mirror image in one batch of two: the latency above includes both."
     report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
               "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": scheme,
-              "model_label_scheme": spec.label_scheme, "tta": "flip" if options.tta else None,
+              "model_label_scheme": spec.label_scheme, "tta": "flip" if options.tta else ("flip, inside the file" if spec.flip_averaged else None),
               "face_crop": asdict(input_spec.face_crop),
               "family": spec.family, "age_class_names": class_names, "threads": options.threads,
               "models": results, "speed_note": speed,
