@@ -1,6 +1,6 @@
 """Recipe choice on the VALIDATION split, through the framings a deployed model meets.
 
-Usage: .venv/bin/python benchmarks/val_paths.py RUN_DIR [RUN_DIR ...]
+Usage: .venv/bin/python benchmarks/val_paths.py [--flip] RUN_DIR [RUN_DIR ...]
 
 For each finished `edge train` run (float Keras model), on the run's own validation faces
 (`split.json`; never the test split), four framings of the same faces:
@@ -10,7 +10,9 @@ For each finished `edge train` run (float Keras model), on the run's own validat
   wide      each chip mirrored out to 125% of its side (a face framed wider than the chips, as
             another source's crops with a larger margin; the mirrored border stands in for the
             context a real photo would have).
-Prints one Markdown row per run: gender accuracy and age MAE per framing.
+Prints one Markdown row per run: gender accuracy and age MAE per framing. With --flip, a second
+row per run reads each face as an export does by default: the mean of the outputs on the face and
+on its mirror image (`edge export --flip-average`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edge.cache import load_images  # noqa: E402
-from edge.decode import decode_outputs  # noqa: E402
+from edge.decode import decode_outputs, flip_average  # noqa: E402
 from edge.metrics import label_metrics  # noqa: E402
 from edge.preprocess import decode_image, prepare_image  # noqa: E402
 from edge.spec import Spec  # noqa: E402
@@ -57,14 +59,17 @@ def wide_images(records, spec: Spec) -> np.ndarray:
     return np.stack(out)
 
 
-def scores(model, spec: Spec, images: np.ndarray, records) -> tuple[float, float]:
+def scores(model, spec: Spec, images: np.ndarray, records, flip: bool = False) -> tuple[float, float]:
     truth = targets_for(records, spec.label_scheme)
-    metrics = label_metrics(decode_outputs(spec, predict_outputs(model, images, spec)), truth.age_class,
+    outputs = predict_outputs(model, images, spec)
+    if flip:
+        outputs = flip_average(outputs, predict_outputs(model, np.ascontiguousarray(images[:, :, ::-1]), spec))
+    metrics = label_metrics(decode_outputs(spec, outputs), truth.age_class,
                             truth.age_years, truth.gender, len(spec.age_class_names))
     return metrics["gender_accuracy"], metrics["age_mae_years"]
 
 
-def main(runs: list[str]) -> None:
+def main(runs: list[str], flip: bool = False) -> None:
     print("| run | val faces | chips: gender / MAE | detector crop: gender / MAE | tight 80%: gender / MAE | wide 125%: gender / MAE |")
     print("|---|---:|---|---|---|---|")
     for run in map(Path, runs):
@@ -74,11 +79,13 @@ def main(runs: list[str]) -> None:
         chips = load_images(records, spec)
         crop_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True))
         crops = load_images(chips.records, crop_spec)
-        cells = [scores(model, spec, chips.images, chips.records), scores(model, spec, crops.images, crops.records),
-                 scores(model, spec, tight_images(chips.records, spec), chips.records),
-                 scores(model, spec, wide_images(chips.records, spec), chips.records)]
-        print(f"| {run.name} | {len(chips.records):,} | " + " | ".join(f"{g:.1%} / {m:.2f} y" for g, m in cells) + " |")
+        framings = [(chips.images, chips.records), (crops.images, crops.records),
+                    (tight_images(chips.records, spec), chips.records), (wide_images(chips.records, spec), chips.records)]
+        for flipped in (False, True) if flip else (False,):
+            cells = [scores(model, spec, images, records, flipped) for images, records in framings]
+            name = f"{run.name} + flip averaging" if flipped else run.name
+            print(f"| {name} | {len(chips.records):,} | " + " | ".join(f"{g:.1%} / {m:.2f} y" for g, m in cells) + " |")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main([a for a in sys.argv[1:] if a != "--flip"], flip="--flip" in sys.argv[1:])

@@ -82,9 +82,25 @@ def test_recipe_defaults_and_option_ranges():
                        (TrainConfig(data="x", model="fcn2hot", age_sigma=3), "age-group softmax"),
                        (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age"),
                        (TrainConfig(data="x", kernel=4), "--kernel 4"), (TrainConfig(data="x", model="cnn", kernel=5), "cnn has none"),
-                       (TrainConfig(data="x", ema=0.5), "--ema 0.5"), (TrainConfig(data="x", ema=1.0), "--ema 1.0")):
+                       (TrainConfig(data="x", ema=0.5), "--ema 0.5"), (TrainConfig(data="x", ema=1.0), "--ema 1.0"),
+                       (TrainConfig(data="x", gender_weight=0), "--gender-weight 0"),
+                       (TrainConfig(data="x", model="tuple", gender_weight=2), "tuple has one output")):
         with pytest.raises(EdgeError, match=words):
             check_options(bad)
+
+
+def test_gender_weight_scales_the_gender_loss_in_the_training_objective(utkface_dir, tmp_path):
+    """--gender-weight W: the loss the optimizer minimises is the age loss + W x the gender loss."""
+    out = tmp_path / "gw"
+    result = run_cli("train", "--data", utkface_dir, "--max-images", "120", "--epochs", "1", "--img-size", "32",
+                     "--gender-weight", "3", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text())["gender_weight"] == 3
+    history = json.loads((out / "history.json").read_text())
+    for prefix in ("", "val_"):
+        age, gender, total = (history[f"{prefix}{name}"][-1] for name in ("age_loss", "gender_loss", "loss"))
+        assert total == pytest.approx(age + 3 * gender, rel=1e-3)
+        assert total != pytest.approx(age + gender, rel=1e-2)
 
 
 def test_receptive_field_of_the_mobile_default_covers_the_face():

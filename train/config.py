@@ -47,6 +47,7 @@ class TrainConfig:
     age_sigma: float | None = None
     zoom: float | None = None
     degrade: float | None = None
+    gender_weight: float = 1.0  # two-head families: the gender loss's weight beside the age loss's 1
     ema: float | None = None  # the weight average's decay per step (0: the last step's weights; None: the family default)
     split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
     teacher_labels: str | None = None  # a teacher's soft labels (edge/teacher.py): distillation
@@ -105,6 +106,9 @@ def check_options(config: TrainConfig) -> None:
     need(config.kernel is None or config.model == "mobile",
          f"--kernel sets mobile's depthwise kernel: {config.model} has none")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
+    need(0 < config.gender_weight <= 10, f"--gender-weight {config.gender_weight}: must be in (0, 10]")
+    need(config.gender_weight == 1 or family_layout(config.model) == TWO_HEADS,
+         f"--gender-weight weights a separate gender head (mobile, cnn): {config.model} has one output")
     need(config.ema is None or config.ema == 0 or 0.9 <= config.ema < 1,
          f"--ema {config.ema}: must be 0 (off) or a decay per step in [0.9, 1), e.g. 0.999")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,

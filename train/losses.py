@@ -63,20 +63,21 @@ class AgeDistributionLoss(keras.losses.Loss):
 
 
 def compile_model(model, family: str, label_scheme: str, learning_rate: float, age_sigma: float = 0.0,
-                  age_centers: tuple[float, ...] = ()) -> None:
+                  age_centers: tuple[float, ...] = (), gender_weight: float = 1.0) -> None:
     """Compile with losses given as a LIST in output order (robust to quantize_model's renaming).
 
     ``age_sigma`` > 0: the age head learns a label distribution (``AgeDistributionLoss``).
+    ``gender_weight`` scales a two-head model's gender loss (the age loss keeps its own weight).
     """
     optimizer = keras.optimizers.Adam(learning_rate)
     layout = get_family(family).layout
     if layout == TWO_HEADS:
         if label_scheme == "age":
-            losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, 1.0]
+            losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, gender_weight]
         elif age_sigma > 0:
-            losses, weights = [AgeDistributionLoss(age_centers), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
+            losses, weights = [AgeDistributionLoss(age_centers), keras.losses.BinaryCrossentropy()], [1.0, gender_weight]
         else:
-            losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, 1.0]
+            losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, gender_weight]
         model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
     elif layout == TWO_HOT:
         model.compile(optimizer=optimizer, loss=two_hot_crossentropy)

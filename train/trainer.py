@@ -384,7 +384,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
             if config.init_from:
                 _initialize_from(model, Path(config.init_from), keras, log)
             losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
-                                 spec.age_class_centers)
+                                 spec.age_class_centers, config.gender_weight)
     parameters = int(model.count_params())
     field = receptive_field(model)
     seen = f"; receptive field {field} px of the {spec.image_size} px input" if field else ""

@@ -172,6 +172,7 @@ def train(
     age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help=f"mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: {_family_defaults('age_sigma')}.")] = None,
     zoom: Annotated[Optional[float], typer.Option(help=f"Random scale augmentation +-ZOOM (0.35 = faces framed up to 35% tighter or wider than the training images, as crops from other sources and phone detectors are). Family default: {_family_defaults('zoom')}.")] = None,
     degrade: Annotated[Optional[float], typer.Option(help=f"Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: {_family_defaults('degrade')}.")] = None,
+    gender_weight: Annotated[float, typer.Option("--gender-weight", help="mobile/cnn: the gender loss's weight beside the age loss's (raise it to spend more of the shared layers on gender).")] = TrainConfig.gender_weight,
     ema: Annotated[Optional[float], typer.Option(help=f"Keep an exponential moving average of the weights (this decay per training step; 0 = off): the run's model, its validation figures and its checkpoints' averages are those of the average, which is steadier than the last step's weights. Family default: {_family_defaults('ema')}.")] = None,
     teacher_labels: Annotated[Optional[Path], typer.Option("--teacher-labels", help="Distil a larger teacher: an .npz of its age-group and gender probabilities per training face (format: edge/teacher.py; benchmarks/teacher/train_teacher.py trains one on a GPU). mobile/cnn with --age-sigma > 0.")] = None,
     teacher_weight: Annotated[float, typer.Option("--teacher-weight", help="The teacher's share of each training target (the dataset label keeps the rest).")] = TrainConfig.teacher_weight,
@@ -195,7 +196,7 @@ def train(
         val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
         dropout=dropout, widths=widths, kernel=kernel, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
         strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
-        age_sigma=age_sigma, zoom=zoom, degrade=degrade, ema=ema, split_seed=split_seed,
+        age_sigma=age_sigma, zoom=zoom, degrade=degrade, gender_weight=gender_weight, ema=ema, split_seed=split_seed,
         teacher_labels=str(teacher_labels) if teacher_labels else None, teacher_weight=teacher_weight,
         extra_data=[str(path) for path in extra_data] if extra_data else None,
     )
