@@ -45,7 +45,8 @@ def with_flip_average(model, spec: Spec):
     """A model that classifies each face and its mirror image together and returns the mean.
 
     The faces and their left-right mirrors go through ``model`` as one batch of 2N (so the file
-    holds every weight once: a few hundred bytes more, twice the arithmetic), and each output is
+    holds every weight once: about 1.5 KB more, for six small ops and their tensor names; twice the
+    arithmetic), and each output is
     the mean of a face's two rows: exactly ``edge.decode.flip_average`` of the two passes, inside
     the graph, so the phone, the browser and LiteRT in Python all get it with no code. Built
     around the float or the fine-tuned QAT model just before conversion (never trained: Keras

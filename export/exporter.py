@@ -3,7 +3,10 @@
 1. Check the run directory, the options and the output location before any slow work; take
    the export lock (a second export of the same target is refused), finish any interrupted
    swap and reclaim staging folders of dead exports.
-2. float32 TFLite; output mapping verified against Keras (within 1e-4) on held-out images.
+2. float32 TFLite; output mapping verified against Keras (within 1e-4) on held-out images. With
+   ``--flip-average`` (the default) every file's graph is the model around a batch of the face and
+   its mirror image, outputs averaged (``export.convert.with_flip_average``), and the Keras
+   reference every check compares with is averaged the same way.
 3. ``--float16``: float16-weights model.
 4. ``--int8``: PTQ baseline (full integer, calibrated on real training images) and QAT
    (quantize_model, then fine-tune from the float weights at a lower learning rate to

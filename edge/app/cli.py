@@ -226,7 +226,7 @@ def export_command(
     max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = ExportOptions.max_mae_increase,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
     min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
-    flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: a few hundred bytes more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
+    flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: about 1.5 KB more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the QAT fine-tune (shuffling, dropout): one seed gives the same QAT model on CPU. Default: the run's training seed.")] = None,
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
