@@ -44,11 +44,11 @@ def convert(model, kind: str, representative: np.ndarray | None = None) -> bytes
 def with_flip_average(model, spec: Spec):
     """A model that classifies each face and its mirror image together and returns the mean.
 
-    The faces and their left-right mirrors go through ``model`` as one batch of 2N (so the file
-    holds every weight once: about 1.5 KB more, for six small ops and their tensor names; twice the
-    arithmetic), and each output is
-    the mean of a face's two rows: exactly ``edge.decode.flip_average`` of the two passes, inside
-    the graph, so the phone, the browser and LiteRT in Python all get it with no code. Built
+    The faces and their left-right mirrors go through ``model`` as one batch of 2N, so the file
+    holds every weight once (about 1.5 KB more, for six small ops and their tensor names; twice the
+    arithmetic), and each output is the mean of a face's two rows: exactly
+    ``edge.decode.flip_average`` of the two passes, inside the graph, so the phone, the browser and
+    LiteRT in Python all get it with no code. Built
     around the float or the fine-tuned QAT model just before conversion (never trained: Keras
     nests the model, which quantize_model would refuse). Outputs keep the spec's names, which
     ``map_outputs`` matches. The input is one face (batch 1), as on the phone and in the browser.
