@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edge.cache import load_images  # noqa: E402
-from edge.decode import decode_outputs, flip_average  # noqa: E402
+from edge.decode import decode_outputs, flip_average, mirror  # noqa: E402
 from edge.metrics import label_metrics  # noqa: E402
 from edge.preprocess import decode_image, prepare_image  # noqa: E402
 from edge.spec import Spec  # noqa: E402
@@ -63,7 +63,7 @@ def scores(model, spec: Spec, images: np.ndarray, records, flip: bool = False) -
     truth = targets_for(records, spec.label_scheme)
     outputs = predict_outputs(model, images, spec)
     if flip:
-        outputs = flip_average(outputs, predict_outputs(model, np.ascontiguousarray(images[:, :, ::-1]), spec))
+        outputs = flip_average(outputs, predict_outputs(model, mirror(images), spec))
     metrics = label_metrics(decode_outputs(spec, outputs), truth.age_class,
                             truth.age_years, truth.gender, len(spec.age_class_names))
     return metrics["gender_accuracy"], metrics["age_mae_years"]
