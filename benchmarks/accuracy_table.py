@@ -26,12 +26,16 @@ def seeds() -> list[str]:
     return sorted(p.name.split("-s")[-1] for p in OUT.glob("mobile-utk-s*") if (p / "metrics.json").is_file())
 
 
-def across_seeds(report_name: str, model: str, key: str) -> tuple[float, list[float]] | None:
+def across_seeds(report_name: str, model: str, key: str, *subkeys: str) -> tuple[float, list[float]] | None:
+    """``report["models"][model][key][subkeys...]`` of each seed's validation report: (mean, values)."""
     values = []
     for seed in seeds():
         report = load(OUT / f"{report_name}-s{seed}" / "validation.json")
-        if report and key in report["models"].get(model, {}):
-            values.append(float(report["models"][model][key]))
+        value = report["models"].get(model, {}).get(key) if report else None
+        for subkey in subkeys:
+            value = value.get(subkey) if isinstance(value, dict) else None
+        if value is not None:
+            values.append(float(value))
     return (statistics.fmean(values), values) if values else None
 
 
@@ -58,12 +62,7 @@ def delta(report_name: str, key: str) -> tuple[float, list[float]] | None:
 
 def latency(report_name: str) -> tuple[float, list[float]] | None:
     """The shipped file's median latency per face at batch 1 on one thread, from the same reports."""
-    values = []
-    for seed in seeds():
-        report = load(OUT / f"{report_name}-s{seed}" / "validation.json")
-        if report and "latency_1_thread" in report["models"].get(SHIPPED, {}):
-            values.append(float(report["models"][SHIPPED]["latency_1_thread"]["median_ms"]))
-    return (statistics.fmean(values), values) if values else None
+    return across_seeds(report_name, SHIPPED, "latency_1_thread", "median_ms")
 
 
 def wall_minutes(seed: str) -> float | None:

@@ -98,6 +98,24 @@ def trained_run(runs_root):
     return get
 
 
+def _export_factory(trained_run, name: str, *options: str):
+    """One export per family and session: ``edge export RUN --int8 --qat-epochs 1`` plus ``options``,
+    written to ``RUN/export`` (no options) or to a sibling ``<family>-<name>`` directory."""
+    cache: dict[str, Path] = {}
+
+    def get(family: str) -> Path:
+        if family not in cache:
+            run = trained_run(family)
+            out = run / "export" if not options else run.parent / f"{family}-{name}"
+            placement = ("--out", out) if options else ()
+            result = run_cli("export", run, "--int8", "--qat-epochs", "1", *options, *placement, *LOOSE_GATE)
+            assert result.exit_code == 0, result.output
+            cache[family] = out
+        return cache[family]
+
+    return get
+
+
 @pytest.fixture(scope="session")
 def exported_run(trained_run):
     """Factory: export (once per session) a family's run with --int8; returns the export dir.
@@ -106,35 +124,14 @@ def exported_run(trained_run):
     and only ~60 held-out faces (one face is 1.7 points); the benchmark exports in BENCHMARKS.md
     and tests/test_gate.py run the real gate.
     """
-    cache: dict[str, Path] = {}
-
-    def get(family: str) -> Path:
-        if family not in cache:
-            run = trained_run(family)
-            result = run_cli("export", run, "--int8", "--qat-epochs", "1", *LOOSE_GATE)
-            assert result.exit_code == 0, result.output
-            cache[family] = run / "export"
-        return cache[family]
-
-    return get
+    return _export_factory(trained_run, "export")
 
 
 @pytest.fixture(scope="session")
 def single_pass_export(trained_run):
     """Factory: a family's run exported with --no-flip-average (one pass per face, as before
     flip averaging moved into the file); for the tests of the --tta second pass. Returns the dir."""
-    cache: dict[str, Path] = {}
-
-    def get(family: str) -> Path:
-        if family not in cache:
-            run = trained_run(family)
-            out = run.parent / f"{family}-single-pass-export"
-            result = run_cli("export", run, "--int8", "--qat-epochs", "1", "--no-flip-average", "--out", out, *LOOSE_GATE)
-            assert result.exit_code == 0, result.output
-            cache[family] = out
-        return cache[family]
-
-    return get
+    return _export_factory(trained_run, "single-pass-export", "--no-flip-average")
 
 
 # The fast tier (`pytest -m "not slow"`, under 2 minutes) runs on generated data only: a test that
