@@ -98,16 +98,16 @@ def trained_run(runs_root):
     return get
 
 
-def _export_factory(trained_run, name: str, *options: str):
+def _export_factory(trained_run, *options: str, sibling: str | None = None):
     """One export per family and session: ``edge export RUN --int8 --qat-epochs 1`` plus ``options``,
-    written to ``RUN/export`` (no options) or to a sibling ``<family>-<name>`` directory."""
+    written to the run's own ``export/`` or, with ``sibling``, to ``<family>-<sibling>`` beside it."""
     cache: dict[str, Path] = {}
 
     def get(family: str) -> Path:
         if family not in cache:
             run = trained_run(family)
-            out = run / "export" if not options else run.parent / f"{family}-{name}"
-            placement = ("--out", out) if options else ()
+            out = run / "export" if sibling is None else run.parent / f"{family}-{sibling}"
+            placement = () if sibling is None else ("--out", out)
             result = run_cli("export", run, "--int8", "--qat-epochs", "1", *options, *placement, *LOOSE_GATE)
             assert result.exit_code == 0, result.output
             cache[family] = out
@@ -124,14 +124,14 @@ def exported_run(trained_run):
     and only ~60 held-out faces (one face is 1.7 points); the benchmark exports in BENCHMARKS.md
     and tests/test_gate.py run the real gate.
     """
-    return _export_factory(trained_run, "export")
+    return _export_factory(trained_run)
 
 
 @pytest.fixture(scope="session")
 def single_pass_export(trained_run):
     """Factory: a family's run exported with --no-flip-average (one pass per face, as before
     flip averaging moved into the file); for the tests of the --tta second pass. Returns the dir."""
-    return _export_factory(trained_run, "single-pass-export", "--no-flip-average")
+    return _export_factory(trained_run, "--no-flip-average", sibling="single-pass-export")
 
 
 # The fast tier (`pytest -m "not slow"`, under 2 minutes) runs on generated data only: a test that
