@@ -8,8 +8,10 @@ preprocessing fields and the file list (path, size, mtime). The cache directory 
 Size cap: after every write the entries edge made are trimmed, least recently used first, to
 ``$EDGE_CACHE_MAX_SIZE`` (bytes, or with a K/M/G/T suffix; default 4G, ``0`` turns caching off).
 An entry is the pair ``<32 hex>.npy`` + ``<32 hex>.json``; a hit touches the ``.json`` so its
-mtime is the entry's last use. Only files that match edge's own naming (and, for an index, its
-contents) are ever deleted: whatever else lives in the directory is left alone.
+mtime is the entry's last use. Edge records every key it writes in its ledger
+``.edge-cache-entries`` (in the cache directory) before writing the entry: only files of a
+recorded key (and edge's own temp files of one) are ever listed as edge's or deleted; whatever
+else lives in the directory, even a file named like an entry, is left alone.
 """
 
 from __future__ import annotations
@@ -39,6 +41,25 @@ _SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 _ENTRY_FILE = re.compile(r"^([0-9a-f]{32})\.(npy|json)$")
 _TEMP_FILE = re.compile(r"^\.[0-9a-f]{32}\.(npy|json)\..+\.tmp$")  # write_bytes_atomic's temp names
 STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to a dead process, not a write in progress
+LEDGER = ".edge-cache-entries"  # the keys edge wrote, one per line (appended; proof of ownership)
+
+
+def _ledger_keys(directory: Path) -> set[str]:
+    """The entry keys edge recorded in ``directory`` (empty when it never wrote there)."""
+    try:
+        text = (directory / LEDGER).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return set()
+    return {line for line in text.split() if re.fullmatch(r"[0-9a-f]{32}", line)}
+
+
+def _record_key(directory: Path, key: str) -> None:
+    """Append ``key`` to the ledger before its files are written (one small O_APPEND write: safe across processes)."""
+    handle = os.open(directory / LEDGER, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(handle, f"{key}\n".encode())
+    finally:
+        os.close(handle)
 
 
 @dataclass
@@ -126,7 +147,8 @@ def _is_image_array(path: Path) -> bool:
 def scan_cache(directory: Path | None = None) -> CacheInfo:
     """List the cache: edge's complete or half-written entries, stale temp files, and foreign files."""
     directory = Path(directory or cache_dir())
-    names = sorted(p for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+    names = sorted(p for p in directory.iterdir() if p.is_file() and p.name != LEDGER) if directory.is_dir() else []
+    recorded = _ledger_keys(directory)
     by_key: dict[str, dict[str, Path]] = {}
     stale, foreign = [], 0
     now = time.time()
@@ -134,7 +156,7 @@ def scan_cache(directory: Path | None = None) -> CacheInfo:
         match = _ENTRY_FILE.match(path.name)
         if match:
             by_key.setdefault(match.group(1), {})[match.group(2)] = path
-        elif _TEMP_FILE.match(path.name):
+        elif _TEMP_FILE.match(path.name) and path.name[1:33] in recorded:
             try:
                 if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
                     stale.append(path)
@@ -145,7 +167,7 @@ def scan_cache(directory: Path | None = None) -> CacheInfo:
     entries = []
     for key, parts in by_key.items():
         index = _read_index(parts["json"]) if "json" in parts else None
-        ours = index is not None if "json" in parts else _is_image_array(parts["npy"])
+        ours = key in recorded and (index is not None if "json" in parts else _is_image_array(parts["npy"]))
         if not ours:
             foreign += len(parts)  # named like an entry but not what edge writes: not ours to delete
             continue
@@ -258,6 +280,8 @@ def load_images(
 
             buffer = io.BytesIO()
             np.save(buffer, images)
+            array_path.parent.mkdir(parents=True, exist_ok=True)
+            _record_key(array_path.parent, key)
             write_bytes_atomic(array_path, buffer.getvalue())
             write_json_atomic(index_path, {"failures": failures, "count": len(records)})
             enforce_cache_limit(keep=key)

@@ -119,9 +119,11 @@ def detect_kind(path: Path) -> str:
     if list(path.glob("fold_*_data.txt")):
         return "adience"
     try:
-        names = [entry.name for _, entry in zip(range(200), os.scandir(path))]
+        entries = [entry for _, entry in zip(range(200), os.scandir(path))]
     except PermissionError:
         raise EdgeError(f"cannot read directory {path}: check its permissions") from None
+    # chips at the top, or one folder down (the public download's UTKFace/ and crop_part1/ layout)
+    names = [e.name for e in entries] + [name for e in entries if e.is_dir() for name in _first_names(Path(e.path))]
     if any(_UTK_NAME.match(name) for name in names):
         return "utkface"
     csvs = sorted(path.glob("*.csv"))
@@ -131,6 +133,13 @@ def detect_kind(path: Path) -> str:
         f"cannot tell what dataset {path} is: expected UTKFace chips, Adience fold_*_data.txt "
         "files or one manifest .csv; pass --kind utkface|adience|csv"
     )
+
+
+def _first_names(folder: Path, count: int = 200) -> list[str]:
+    try:
+        return [entry.name for _, entry in zip(range(count), os.scandir(folder))]
+    except OSError:
+        return []
 
 
 def load_dataset(path: Path, kind: str | None = None) -> Dataset:
@@ -177,7 +186,7 @@ def load_utkface(root: Path) -> Dataset:
     if not root.is_dir():
         raise EdgeError(f"UTKFace directory not found: {root}")
     skipped = SkipLog()
-    records = []
+    listed = []
     for file in _walk_files(root, skipped):
         match = _UTK_NAME.match(file.name)
         if not match:
@@ -189,8 +198,9 @@ def load_utkface(root: Path) -> Dataset:
         if not plausible_age(float(match.group(1))):
             skipped.add(AGE_OUT_OF_RANGE, file.name)
             continue
-        records.append(FaceRecord(path=str(file), age_years=float(match.group(1)), gender=int(match.group(2))))
-    return Dataset("utkface", root, records, skipped, pre_aligned=True)
+        listed.append((str(file.relative_to(root)), FaceRecord(str(file), float(match.group(1)), int(match.group(2)))))
+    # the public download ships the same chips in several folders (UTKFace/, crop_part1/): one image, one record
+    return Dataset("utkface", root, merge_copies(listed, skipped), skipped, pre_aligned=True)
 
 
 def _adience_image_dir(root: Path) -> tuple[Path, str]:
@@ -270,13 +280,45 @@ def _parse_csv_age(text: str) -> tuple[float | None, int | None, str | None]:
     return years, None, None
 
 
-def _content_hash(path: Path) -> str | None:
+DUPLICATE_IMAGE = "duplicate image (same bytes as one already listed)"
+CONFLICTING_LABELS = "conflicting labels for one image (listed with different labels)"
+
+
+def content_key(path: str | os.PathLike) -> str:
+    """The identity of an image: a hash of its bytes (the same face through any path, copy or link).
+
+    An unreadable file keys on its resolved path; decoding reports it later.
+    """
     import hashlib
 
     try:
-        return hashlib.sha1(path.read_bytes()).hexdigest()
+        with open(path, "rb") as stream:
+            return hashlib.file_digest(stream, "sha1").hexdigest()  # streamed: a huge stray file is not read whole
     except OSError:
-        return None
+        return os.path.realpath(path)
+
+
+def merge_copies(listed: list[tuple[str, FaceRecord]], skipped: SkipLog,
+                 duplicate_reason: str = DUPLICATE_IMAGE) -> list[FaceRecord]:
+    """One record per image: rows whose files hold the same bytes are one image.
+
+    ``listed`` is (where, record) in priority order. Copies whose labels agree are merged into the
+    first (counted as duplicates); copies with different labels are all dropped (counted as
+    conflicting), so no image sits on both sides of a split or trains with two labels.
+    """
+    groups: dict[str, list[tuple[str, FaceRecord]]] = {}
+    for entry in listed:
+        groups.setdefault(content_key(entry[1].path), []).append(entry)
+    records = []
+    for copies in groups.values():
+        if len({(r.age_years, r.gender, r.adience_group) for _, r in copies}) > 1:
+            for where, _ in copies:
+                skipped.add(CONFLICTING_LABELS, where)
+            continue
+        records.append(copies[0][1])
+        for where, _ in copies[1:]:
+            skipped.add(duplicate_reason, where)
+    return records
 
 
 def load_csv(csv_path: Path) -> Dataset:
@@ -291,7 +333,7 @@ def load_csv(csv_path: Path) -> Dataset:
     if not csv_path.is_file():
         raise EdgeError(f"CSV manifest not found: {csv_path}")
     skipped = SkipLog()
-    rows: dict[str, list[tuple[str, FaceRecord]]] = {}
+    listed: list[tuple[str, FaceRecord]] = []
     with open(csv_path, newline="", encoding="utf-8-sig", errors="replace") as stream:
         reader = csv.DictReader(stream)
         columns = _csv_columns(csv_path, reader.fieldnames)
@@ -319,16 +361,6 @@ def load_csv(csv_path: Path) -> Dataset:
                 skipped.add("image not present", where)
                 continue
             record = FaceRecord(str(image), age_years, gender, extra.get("fold", ""), extra.get("subject", ""), group)
-            key = _content_hash(image) or str(image)
-            rows.setdefault(key, []).append((where, record))
-    records = []
-    for listed in rows.values():
-        labels = {(r.age_years, r.gender, r.adience_group) for _, r in listed}
-        if len(labels) > 1:
-            for where, _ in listed:
-                skipped.add("conflicting labels for one image (listed with different labels)", where)
-            continue
-        records.append(listed[0][1])
-        for where, _ in listed[1:]:
-            skipped.add("duplicate row (image already listed)", where)
+            listed.append((where, record))
+    records = merge_copies(listed, skipped, duplicate_reason="duplicate row (image already listed)")
     return Dataset("csv", csv_path, records, skipped, pre_aligned=True)

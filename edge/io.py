@@ -11,8 +11,9 @@ import errno
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from edge.errors import EdgeError
 
@@ -40,9 +41,29 @@ def make_temp_dir(parent: Path, prefix: str) -> Path:
     return path
 
 
+@contextmanager
+def located(path: Path) -> Iterator[None]:
+    """Name ``path`` in any OS error raised inside that does not name a file of its own.
+
+    A full disk or a lost mount surfaces from ``write()`` or a library's save call with no file
+    name; the user must still learn where it happened (one line naming the location).
+    """
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            error.filename = str(path)
+        raise
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
     path = Path(path)
+    with located(path):
+        _write_bytes_atomic(path, data)
+
+
+def _write_bytes_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

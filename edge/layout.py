@@ -10,10 +10,12 @@ non-empty directory with a one-line error.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from edge.errors import EdgeError
 
@@ -59,25 +61,33 @@ def visible_subdirs(path: Path) -> list[Path]:
 
 
 def is_run_dir(path: Path) -> bool:
-    """A directory ``edge train`` made: its marker, or (runs made before the marker) config + spec."""
-    path = Path(path)
-    return (path / RUN_MARKER).is_file() or ((path / CONFIG_JSON).is_file() and (path / SPEC_JSON).is_file())
+    """A directory ``edge train`` made: it holds edge's ``.edge-run`` marker (file names alone prove nothing)."""
+    return (Path(path) / RUN_MARKER).is_file()
 
 
 def is_export_dir(path: Path) -> bool:
-    """A directory ``edge export`` made: its marker, or (older exports) export_report.json."""
-    path = Path(path)
-    return (path / EXPORT_MARKER).is_file() or (path / EXPORT_REPORT).is_file()
+    """A directory ``edge export`` made: it holds edge's ``.edge-export`` marker."""
+    return (Path(path) / EXPORT_MARKER).is_file()
 
 
 def claim_run_dir(path: Path) -> None:
-    """Refuse to train into a non-empty directory that is not an edge run; mark it as ours."""
+    """Refuse to train into a non-empty directory that is not an edge run (its marker proves it)."""
+    _claim(path, RUN_MARKER, "run", "edge train")
+
+
+def claim_export_dir(path: Path) -> None:
+    """Refuse to export into a non-empty directory that is not an edge export (its marker proves it)."""
+    _claim(path, EXPORT_MARKER, "export", "edge export")
+
+
+def _claim(path: Path, marker: str, what: str, command: str) -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise EdgeError(f"--out {path} is a file: choose a directory for the run")
-    if path.is_dir() and any(path.iterdir()) and not is_run_dir(path):
-        raise EdgeError(f"--out {path} is a non-empty directory that edge did not create: "
-                        "choose a new or empty directory (edge never writes into your own folders)")
+        raise EdgeError(f"--out {path} is a file: choose a directory for the {what}")
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).is_file():
+        raise EdgeError(f"--out {path} is a non-empty directory without edge's {marker} marker: choose a new or empty "
+                        f"directory (edge never writes into folders it did not make; if an older {command} made this "
+                        f"one, adopt it with `touch {path / marker}`)")
 
 
 def pid_alive(pid: int) -> bool:
@@ -120,3 +130,27 @@ def recover_export(out_dir: Path, log: Callable[[str], None] = print) -> None:
     for leftover in staged + backups:
         if leftover.exists():
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def folder_lock(out_dir: Path, command: str, alternative: str) -> Iterator[None]:
+    """Hold an exclusive lock on ``out_dir`` while ``command`` writes it; a second writer is refused.
+
+    The lock is ``.<name>.lock`` beside the folder (the folder itself may be replaced meanwhile); the
+    kernel releases it when the process ends, so a killed command never leaves a stale lock.
+    """
+    out_dir = Path(out_dir)
+    lock_path = out_dir.parent / f".{out_dir.name}.lock"
+    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "?"
+            raise EdgeError(f"another `{command}` (pid {holder}) is writing {out_dir}: wait for it to finish, "
+                            f"or {alternative}") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock; the empty lock file stays (it is edge's own)

@@ -22,6 +22,7 @@ import numpy as np
 from edge.errors import EdgeError
 
 REQUIRED_KEYS = ("paths", "age_distribution", "gender_prob", "label_scheme")
+ROW_SUM_TOLERANCE = 0.02  # float16 storage rounds each of K probabilities; a softmax row still sums to 1 within this
 
 
 @dataclass
@@ -75,6 +76,13 @@ def load_teacher_labels(file: Path, record_paths: list[str], data_dir: str, labe
                         f"{len(paths)} gender probabilities, found {age.shape} and {gender.shape}")
     if not (np.isfinite(age).all() and np.isfinite(gender).all()) or age.min() < 0 or not 0 <= gender.min() <= gender.max() <= 1:
         raise EdgeError(f"--teacher-labels {file}: probabilities must be finite and in [0, 1]")
+    sums = age.sum(axis=1)
+    not_distributions = np.flatnonzero(np.abs(sums - 1.0) > ROW_SUM_TOLERANCE)
+    if len(not_distributions):
+        first = not_distributions[0]
+        raise EdgeError(f"--teacher-labels {file}: {len(not_distributions)} of {len(paths)} age rows are not probability "
+                        f"distributions (row {first}, {paths[first]}, sums to {sums[first]:.3g}, not 1): write the "
+                        "teacher's softmax outputs")
     # float16 storage: renormalise each row so it is a distribution again
     age = age / np.maximum(age.sum(axis=1, keepdims=True), 1e-12)
     row_of = {path: row for row, path in enumerate(paths)}

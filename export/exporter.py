@@ -26,15 +26,13 @@ marker); anything else is refused.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -42,7 +40,7 @@ from edge import layout
 from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import CheckFailed, EdgeError
 from export.options import MIN_CALIBRATION, ExportOptions
-from edge.io import check_output_dir, make_temp_dir, read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
+from edge.io import check_output_dir, located, make_temp_dir, read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
@@ -85,8 +83,9 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     fold_dirs = _check_run_dir(run_dir)
     out_dir = Path(out_dir) if out_dir else run_dir / layout.EXPORT_DIR_NAME
     _check_out_dir(run_dir, out_dir)
+    _check_asset_folders(options, out_dir)
     result = ExportResult(out_dir)
-    with export_lock(out_dir):
+    with export_lock(out_dir), located(out_dir):  # a full disk names the export, not "(file system)"
         layout.recover_export(out_dir, log)
         staging = make_temp_dir(out_dir.parent, f".{out_dir.name}{layout.STAGING_TAG}{os.getpid()}-")
         try:
@@ -145,32 +144,13 @@ def _check_out_dir(run_dir: Path, out_dir: Path) -> None:
     if out == run or run.is_relative_to(out):
         raise EdgeError(f"--out {out_dir} is (or contains) the run directory {run_dir}: exporting there would "
                         f"replace the run; use the default {run_dir / layout.EXPORT_DIR_NAME} or a new directory")
-    if out_dir.exists():
-        if not out_dir.is_dir():
-            raise EdgeError(f"--out {out_dir} is a file: choose a directory for the export")
-        if any(out_dir.iterdir()) and not layout.is_export_dir(out_dir):
-            raise EdgeError(f"--out {out_dir} is a non-empty directory that `edge export` did not make: "
-                            "choose a new directory (edge only replaces its own exports)")
+    layout.claim_export_dir(out_dir)
     check_output_dir(out_dir.parent, "export location")
 
 
-@contextmanager
-def export_lock(out_dir: Path) -> Iterator[None]:
+def export_lock(out_dir: Path):
     """Hold an exclusive lock on ``out_dir`` for the whole export; a second one is refused."""
-    lock_path = out_dir.parent / f".{out_dir.name}.lock"
-    handle = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(handle, 32, 0).decode(errors="replace").strip() or "?"
-            raise EdgeError(f"another `edge export` (pid {holder}) is writing {out_dir}: wait for it to finish, "
-                            "or export to another --out") from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(handle)  # closing releases the lock; the empty lock file stays (it is edge's own)
+    return layout.folder_lock(out_dir, "edge export", "export to another --out")
 
 
 def _commit(staging: Path, out_dir: Path) -> None:
@@ -397,6 +377,28 @@ def _labels_text(spec: Spec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _android_names(shipped: str) -> dict[str, str]:
+    """The app's asset name of each export file it loads."""
+    return {"model.tflite": shipped, layout.SPEC_JSON: layout.SPEC_JSON, layout.LABELS_TXT: layout.LABELS_TXT,
+            layout.GOLDEN_JSON: layout.GOLDEN_JSON}
+
+
+def _check_asset_folders(options: ExportOptions, out_dir: Path) -> None:
+    """--android-assets / --web-assets: checked before the export runs (not after it is committed)."""
+    from edge.detect import DETECTOR_CONFIG_FILE, DETECTOR_MODEL_FILE
+    from edge.owned_folder import check_asset_folder
+
+    detector = [DETECTOR_MODEL_FILE, DETECTOR_CONFIG_FILE]
+    if options.android_assets:
+        check_asset_folder(Path(options.android_assets), "--android-assets", out_dir,
+                           list(_android_names("model.tflite")) + detector)
+    if options.web_assets:
+        from export.web import MANIFEST_NAME, WEB_MODEL_NAME
+
+        check_asset_folder(Path(options.web_assets), "--web-assets", out_dir,
+                           [WEB_MODEL_NAME, layout.LABELS_TXT, layout.GOLDEN_JSON, MANIFEST_NAME] + detector)
+
+
 def _copy_android_assets(out_dir: Path, assets: Path, shipped: str, log: Log) -> None:
     """Put everything the Android app (android_demo/) loads into its assets folder.
 
@@ -406,17 +408,14 @@ def _copy_android_assets(out_dir: Path, assets: Path, shipped: str, log: Log) ->
     ``edge.detect``; the spec's BlazeFace, or the default one when the spec names the desktop-only Haar).
     """
     from edge import detect
+    from edge.owned_folder import OwnedFolder, detector_files, read_tree
 
-    assets.mkdir(parents=True, exist_ok=True)
-    for name in (shipped, "spec.json", "labels.txt", "golden.json"):
-        shutil.copyfile(out_dir / name, assets / ("model.tflite" if name == shipped else name))
-    golden = assets / "golden"
-    if golden.is_dir():
-        shutil.rmtree(golden)  # faces of an earlier model must not outlive its golden.json
-    shutil.copytree(out_dir / "golden", golden)
+    files = {name: (out_dir / source).read_bytes() for name, source in _android_names(shipped).items()}
+    files.update(read_tree(out_dir / layout.GOLDEN_DIR, layout.GOLDEN_DIR))
     detector = Spec.load(out_dir / "spec.json").face_crop.detector
     if detect.canonical_name(detector) == detect.HAAR:
         detector = detect.DEFAULT_DETECTOR
-    detect.write_detector_assets(assets, detector)
+    files.update(detector_files(detector))
+    OwnedFolder(assets, "--android-assets").write(files)
     log(f"android assets: {assets} (model.tflite, spec.json, labels.txt, golden.json + golden/, "
         f"{detect.DETECTOR_MODEL_FILE} + {detect.DETECTOR_CONFIG_FILE}: {detector})")

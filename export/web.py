@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -35,9 +34,9 @@ from typing import Callable
 import numpy as np
 
 from edge import layout
-from edge.detect import DETECTOR_CONFIG_FILE, write_detector_assets
+from edge.detect import DETECTOR_CONFIG_FILE
 from edge.errors import CheckFailed, EdgeError
-from edge.io import write_bytes_atomic, write_json_atomic
+from edge.owned_folder import OwnedFolder, detector_files, read_tree
 from edge.spec import QuantParams, Spec
 from edge.tflite_meta import embed_spec, read_spec_bytes, strip_appended_archive
 
@@ -191,14 +190,10 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     web_bytes = embed_spec(bare, spec)
     check = check_web_model(shipped_path, web_bytes, golden, export_dir)
 
-    dest.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(dest / WEB_MODEL_NAME, web_bytes)
-    shutil.copyfile(export_dir / layout.LABELS_TXT, dest / layout.LABELS_TXT)
-    if (dest / layout.GOLDEN_DIR).is_dir():
-        shutil.rmtree(dest / layout.GOLDEN_DIR)
-    shutil.copytree(export_dir / layout.GOLDEN_DIR, dest / layout.GOLDEN_DIR)
-    shutil.copyfile(export_dir / layout.GOLDEN_JSON, dest / layout.GOLDEN_JSON)
-    write_detector_assets(dest, _browser_detector(shipped_spec))
+    files = {WEB_MODEL_NAME: web_bytes, layout.LABELS_TXT: (export_dir / layout.LABELS_TXT).read_bytes(),
+             layout.GOLDEN_JSON: (export_dir / layout.GOLDEN_JSON).read_bytes(),
+             **read_tree(export_dir / layout.GOLDEN_DIR, layout.GOLDEN_DIR),
+             **detector_files(_browser_detector(shipped_spec))}
     quant = spec.input_quantization
     raw_pixels = bool(quant is not None and spec.pixel_offset == 0 and quant.zero_point == 0
                       and abs(quant.scale - spec.pixel_scale) <= 1e-6 * spec.pixel_scale)
@@ -212,9 +207,10 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
                   {"scale": quant.scale, "zero_point": quant.zero_point}, "raw_pixels": raw_pixels},
         "parity_check": check,
     }
+    files[MANIFEST_NAME] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    OwnedFolder(dest, "--web-assets").write(files)
     manifest_path = dest / MANIFEST_NAME
-    write_json_atomic(manifest_path, manifest)
-    sizes = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
+    sizes = sum(len(data) for data in files.values())
     log(f"web assets: {dest} ({WEB_MODEL_NAME} {len(web_bytes) / 1024:,.1f} KB, uint8 I/O, batch 1"
         f"{', input = raw pixel bytes' if raw_pixels else ''}; detector, golden faces; {sizes / 1024:,.0f} KB in all)")
     return manifest_path

@@ -78,7 +78,7 @@ def test_01_export_refuses_a_user_folder_and_the_run_itself(tmp_path):
     (mydocs / "thesis.txt").write_text("four years of work")
     (mydocs / "results.csv").write_text("a,b\n1,2\n")
     before, run_before = _snapshot(mydocs), _snapshot(run)
-    _one_line_error(run_cli("export", run, "--out", mydocs), "did not make", str(mydocs))
+    _one_line_error(run_cli("export", run, "--out", mydocs), "without edge's .edge-export marker", str(mydocs))
     assert _snapshot(mydocs) == before
     _one_line_error(run_cli("export", run, "--out", run), "run directory")
     _one_line_error(run_cli("export", run, "--out", tmp_path), "run directory")
@@ -91,7 +91,7 @@ def test_02_train_refuses_a_non_empty_folder_that_is_not_a_run(tmp_path, utkface
     (mine / "spec.json").write_text('{"mine": true}')
     (mine / "history.csv").write_text("my,history\n")
     before = _snapshot(mine)
-    _one_line_error(run_cli("train", "--data", utkface_dir, "--out", mine, "--max-images", "40"), "did not create")
+    _one_line_error(run_cli("train", "--data", utkface_dir, "--out", mine, "--max-images", "40"), "without edge's .edge-run marker")
     assert _snapshot(mine) == before
 
 

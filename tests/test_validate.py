@@ -73,7 +73,7 @@ def test_tuple_thresholds_are_learned_from_class_medians():
 
 
 def test_gate_boundaries():
-    options = ValidateOptions(data=Path("."), max_drop_gender=0.5, max_increase_mae=0.15)
+    options = ValidateOptions(data=Path("."), max_gender_drop=0.5, max_mae_increase=0.15)
     float_model = {"gender_accuracy": 0.900, "age_mae_years": 6.00}
     assert _gate({"float32": float_model, "int8_qat": {"gender_accuracy": 0.896, "age_mae_years": 6.14}},
                  "float32", options)[0]

@@ -31,7 +31,7 @@ from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge import layout
 from edge.errors import EdgeError
-from edge.io import check_output_dir, read_json, write_json_atomic, write_text_atomic
+from edge.io import check_output_dir, located, read_json, write_json_atomic, write_text_atomic
 from edge.metrics import confusion, label_metrics, mean_std
 from edge.spec import Spec
 from edge.tf_bootstrap import predict_outputs, save_model_atomic
@@ -108,6 +108,14 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
                 with worker_directory(out_dir, role, resume, log) as private_dir:
                     return train(config, private_dir, resume, log, progress, overrides, _cluster_ready=True)
             return train(config, out_dir, resume, log, progress, overrides, _cluster_ready=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with layout.folder_lock(out_dir, "edge train", "train into another --out"), located(out_dir):
+        return _train_locked(config, out_dir, resume, log, progress, overrides)
+
+
+def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, progress: bool,
+                  overrides: dict | None) -> dict:
+    """``train`` once this process alone writes ``out_dir``."""
     saved_config = out_dir / layout.CONFIG_JSON
     layout.claim_run_dir(out_dir)
     if resume:
@@ -143,7 +151,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "
             f"({', '.join(f'{r}: {c:,}' for r, c in dataset.skipped.counts.most_common(3))})")
     primary_paths = {r.path for r in records}
-    extra_sources, extra_records = _extra_records(config, spec, primary_paths, log)
+    extra_sources, extra_records = _extra_records(config, spec, records, log)
 
     from edge.app.console import progress_bar
 
@@ -210,21 +218,34 @@ def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig, 
     return usable
 
 
-def _extra_records(config: TrainConfig, spec: Spec, primary_paths: set[str], log: Log) -> tuple[list[dict], list[FaceRecord]]:
+def _extra_records(config: TrainConfig, spec: Spec, primary: list[FaceRecord], log: Log) -> tuple[list[dict], list[FaceRecord]]:
     """--extra-data: each source's usable faces under --data's label scheme, and where they came from (for split.json).
 
-    Ages map into the run's scheme through their years (an Adience range by its midpoint, as the loader reads it);
-    a face --data already lists is not added twice.
+    Ages map into the run's scheme through their years (an Adience range by its midpoint, as the loader reads it).
+    An image is known by its bytes: a face --data (or an earlier source) already holds, through any path, copy or
+    link, is not added again, so it cannot train a model that is tested on it.
     """
-    sources, extra, taken = [], [], set(primary_paths)
+    from edge.datasets import content_key
+
+    sources, extra = [], []
+    taken = {content_key(r.path): r for r in primary}
     for path in config.extra_data or ():
         source = load_dataset(Path(path))
         usable = _usable_records(source.records, spec, config, subsample=False)
-        fresh = [r for r in usable if r.path not in taken]
-        taken.update(r.path for r in fresh)
-        log(f"extra training faces: {len(fresh):,} from {path} ({source.kind}"
-            + (f"; {len(usable) - len(fresh):,} already listed, not added twice" if len(fresh) < len(usable) else "")
-            + (f"; {source.skipped.total:,} rows skipped" if source.skipped.total else "") + ")")
+        fresh, conflicting = [], 0
+        for record in usable:
+            key = content_key(record.path)
+            known = taken.get(key)
+            if known is None:
+                taken[key] = record
+                fresh.append(record)
+            elif (known.age_years, known.gender) != (record.age_years, record.gender):
+                conflicting += 1
+        repeated = len(usable) - len(fresh) - conflicting
+        notes = [f"{repeated:,} already listed (same image), not added twice" if repeated else "",
+                 f"{conflicting:,} copies of listed images with other labels, dropped" if conflicting else "",
+                 f"{source.skipped.total:,} rows skipped" if source.skipped.total else ""]
+        log(f"extra training faces: {len(fresh):,} from {path} ({'; '.join([source.kind] + [n for n in notes if n])})")
         sources.append({"data": path, "kind": source.kind})
         extra.extend(fresh)
     return sources, extra

@@ -261,8 +261,8 @@ def validate(
     data: Annotated[Path, typer.Option("--data", help="Dataset with real labelled faces (UTKFace, Adience or CSV).")],
     split: Annotated[str, typer.Option(help="test (the run's held-out split), all, or fold:K (one Adience fold).")] = "test",
     threads: Annotated[int, typer.Option(help="Threads for the multi-thread latency figure.")] = 4,
-    max_drop_gender: Annotated[float, typer.Option(help="Gate: max gender-accuracy drop of QAT int8 vs float, in percentage points.")] = 0.5,
-    max_increase_mae: Annotated[float, typer.Option(help="Gate: max MAE increase of QAT int8 vs float, in years.")] = 0.15,
+    max_gender_drop: Annotated[float, typer.Option("--max-gender-drop", "--max-drop-gender", min=0, help="Release gate (the same as export's): max gender-accuracy drop of QAT int8 vs float, in percentage points.")] = ExportOptions.max_gender_drop,
+    max_mae_increase: Annotated[float, typer.Option("--max-mae-increase", "--max-increase-mae", min=0, help="Release gate (the same as export's): max age-MAE increase of QAT int8 vs float, in years.")] = ExportOptions.max_mae_increase,
     report: Annotated[Optional[Path], typer.Option(help="Report directory (default EXPORT_DIR/validation).")] = None,
     kind: KindOption = None,
     max_images: Annotated[Optional[int], typer.Option(help="Evaluate a random subset of N faces.")] = None,
@@ -282,8 +282,8 @@ def validate(
         raise EdgeError(f"--threads {threads}: must be at least 1")
     if max_images is not None and max_images < 1:
         raise EdgeError(f"--max-images {max_images}: must be at least 1")
-    options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_drop_gender=max_drop_gender,
-                              max_increase_mae=max_increase_mae, max_images=max_images, keras=keras,
+    options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_gender_drop=max_gender_drop,
+                              max_mae_increase=max_mae_increase, max_images=max_images, keras=keras,
                               labels=_value(labels), tta=tta, face_crop=face_crop)
     layout.recover_export(export_dir, _log)
     folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
