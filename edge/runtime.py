@@ -16,7 +16,7 @@ import numpy as np
 
 from edge.errors import EdgeError
 from edge.spec import Spec
-from edge.tflite_meta import read_spec_checked
+from edge.tflite_meta import read_model_bytes, read_spec_checked
 
 
 def _interpreter_classes():
@@ -59,6 +59,37 @@ def make_interpreter(model_bytes: bytes, num_threads: int = 1, where: str = "the
                     "re-export it with `edge export`")
 
 
+def check_spec_against_model(spec: Spec, input_detail: dict, output_details: list[dict], where: str) -> None:
+    """EdgeError (exit 2) naming the file and the spec field when the spec does not describe this model.
+
+    The spec drives preprocessing and decoding; the tensors are the truth. A spec whose image size or
+    colour does not match the input tensor, or whose outputs do not match the output tensors in
+    count, position and width, would crash inside the runtime or, worse, decode wrong numbers.
+    """
+    def fail(message: str) -> EdgeError:
+        return EdgeError(f"{where}: its embedded spec does not match the model: {message}: re-export it with `edge export`")
+
+    shape = tuple(int(v) for v in input_detail["shape"])
+    if len(shape) != 4 or shape[1:] != spec.input_shape:
+        raise fail(f"image_size {spec.image_size} and color {spec.color} mean an input of "
+                   f"{' x '.join(map(str, spec.input_shape))}, the input tensor is {' x '.join(map(str, shape[1:]))}")
+    if not spec.outputs:
+        raise fail("field outputs is empty")
+    seen = set()
+    for position, out in enumerate(spec.outputs):
+        field = f"outputs[{position}]"
+        if out.tflite_index is None or not 0 <= out.tflite_index < len(output_details):
+            raise fail(f"field {field}.tflite_index = {out.tflite_index!r}, the model has {len(output_details)} "
+                       f"output tensor(s)")
+        if out.tflite_index in seen:
+            raise fail(f"field {field}.tflite_index = {out.tflite_index} names an output tensor twice")
+        seen.add(out.tflite_index)
+        tensor_shape = [int(v) for v in output_details[out.tflite_index]["shape"]]
+        if int(np.prod(tensor_shape[1:])) != out.width:
+            raise fail(f"field {field}.width = {out.width}, output tensor {out.tflite_index} has "
+                       f"{int(np.prod(tensor_shape[1:]))} values")
+
+
 class TFLiteModel:
     """An exported model: its interpreter, embedded spec and int8 I/O handling.
 
@@ -69,14 +100,13 @@ class TFLiteModel:
 
     def __init__(self, path_or_bytes: Path | bytes, num_threads: int = 1, spec: Spec | None = None):
         self.path = None if isinstance(path_or_bytes, bytes) else Path(path_or_bytes)
-        if self.path is not None and not self.path.is_file():
-            raise EdgeError(f"model not found: {self.path}")
-        self.model_bytes = path_or_bytes if isinstance(path_or_bytes, bytes) else self.path.read_bytes()
+        self.model_bytes = path_or_bytes if isinstance(path_or_bytes, bytes) else read_model_bytes(self.path)
         where = str(self.path) if self.path is not None else "the model"
         self.spec = spec or read_spec_checked(self.model_bytes, where)
         self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, num_threads, where)
         self.input = self.interpreter.get_input_details()[0]
         self.output_details = self.interpreter.get_output_details()
+        check_spec_against_model(self.spec, self.input, self.output_details, where)
 
     @property
     def size_bytes(self) -> int:
