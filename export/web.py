@@ -214,3 +214,52 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     log(f"web assets: {dest} ({WEB_MODEL_NAME} {len(web_bytes) / 1024:,.1f} KB, uint8 I/O, batch 1"
         f"{', input = raw pixel bytes' if raw_pixels else ''}; detector, golden faces; {sizes / 1024:,.0f} KB in all)")
     return manifest_path
+
+
+def write_web_assets_for_model(model_path: Path, dest: Path, log: Log = print) -> Path:
+    """Web assets for a bare ``.tflite`` with the edge spec (an exported file, or an app's ``model.tflite``).
+
+    Like ``write_web_assets`` without an export directory: no golden faces (the page's golden check
+    is then hidden), the parity check runs on seeded random inputs instead. A model that already
+    has uint8 I/O (a web variant) is used as it is. Returns the manifest path's folder (``dest``).
+    """
+    from edge.runtime import TFLiteModel
+
+    model_path, dest = Path(model_path), Path(dest)
+    try:
+        shipped_bytes = model_path.read_bytes()
+    except OSError as error:
+        raise EdgeError(f"cannot read {model_path} ({error.strerror})") from None
+    shipped_spec = read_spec_bytes(shipped_bytes, str(model_path))
+    try:
+        bare = make_web_model(shipped_bytes)
+    except EdgeError:
+        web = TFLiteModel(shipped_bytes, spec=shipped_spec)
+        if web.input["dtype"] != np.uint8 and web.input["dtype"] != np.float32:
+            raise
+        bare = strip_appended_archive(shipped_bytes)  # already feedable by LiteRT.js
+    spec = web_spec(shipped_spec, bare)
+    web_bytes = embed_spec(bare, spec)
+    shipped, web = TFLiteModel(shipped_bytes, spec=shipped_spec), TFLiteModel(web_bytes)
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # the requantization is exact on any input, so random pixels prove it too
+        x = rng.random(tuple(shipped_spec.input_shape), np.float32)
+        for a, b in zip(shipped.run_raw(x), web.run_raw(x)):
+            shift = UINT8_OFFSET if a.dtype == np.int8 and b.dtype == np.uint8 else 0
+            if not np.array_equal(a.astype(np.int32) + shift, b.astype(np.int32)):
+                raise CheckFailed(f"the web variant of {model_path.name} differs from it: nothing was served")
+    dest.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(dest / WEB_MODEL_NAME, web_bytes)
+    write_detector_assets(dest, _browser_detector(shipped_spec))
+    quant = spec.input_quantization
+    raw_pixels = bool(quant is not None and spec.pixel_offset == 0 and quant.zero_point == 0
+                      and abs(quant.scale - spec.pixel_scale) <= 1e-6 * spec.pixel_scale)
+    write_json_atomic(dest / MANIFEST_NAME, {
+        "model": WEB_MODEL_NAME, "detector": DETECTOR_CONFIG_FILE, "golden": None, "labels": None,
+        "source_model": model_path.name,
+        "input": {"dtype": "uint8" if quant else "float32", "quantization": None if quant is None else
+                  {"scale": quant.scale, "zero_point": quant.zero_point}, "raw_pixels": raw_pixels},
+        "parity_check": {"random_inputs_checked": 4, "max_raw_difference_steps": 0},
+    })
+    log(f"web assets for {model_path}: {dest} ({len(web_bytes) / 1024:,.1f} KB web model, uint8 I/O; no golden faces)")
+    return dest

@@ -380,16 +380,28 @@ def printable(text: str) -> str:
 @app.command()
 @handle_errors
 def serve(
-    export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory (its web/ assets are written when missing) or a --web-assets folder.")],
+    export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory (its web/ assets are written when missing), a --web-assets folder, an exported .tflite, or an app's assets folder.")],
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 picks a free one).")] = 8000,
     host: Annotated[str, typer.Option(help="Address to bind: 127.0.0.1 (this machine only) or 0.0.0.0 (phones on your network).")] = "127.0.0.1",
     cert: Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM): serve https, which phones need for the live camera.")] = None,
     key: Annotated[Optional[Path], typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
-    """Serve the browser demo (web_demo/) and an export's web assets; prints the URL to open. Ctrl-C stops it."""
+    """Serve the browser page and a model's web assets (only the files the page needs); prints the URL to open. Ctrl-C stops it."""
     from edge.app.serve import serve as run_server
 
     run_server(export_dir, host=host, port=port, cert=cert, key=key, log=_log)
+
+
+@app.command()
+@handle_errors
+def site(
+    source: Annotated[Path, typer.Argument(help="What `edge serve` takes: an export, a web assets folder, an exported .tflite or an app's assets folder.")],
+    out: Annotated[Path, typer.Option(help="The folder to write (new, empty, or one `edge site` wrote).")],
+) -> None:
+    """Write the browser page as a static site folder (page, LiteRT.js, model, service worker, _headers) for any HTTPS host."""
+    from edge.app.serve import write_static_site
+
+    write_static_site(source, out, log=_log)
 
 
 @app.command()

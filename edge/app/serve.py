@@ -1,54 +1,67 @@
-"""``edge serve EXPORT_DIR``: the browser page and an export's web assets from this machine.
+"""``edge serve``: the browser page and a model's web assets from this machine.
 
-A stdlib ``http.server`` (no TensorFlow, no network at run time) serving two folders:
-
-- ``/``         ``web_demo/`` (the page, its JS, and the npm packages it loads from
-                ``web_demo/node_modules``, installed by ``npm ci``: LiteRT.js and its WASM);
-- ``/assets/``  the web assets ``edge export --web-assets DIR`` wrote (``web_assets.json`` and
-                the files it names).
+The URLs and files are ``edge.app.site``'s table (the page, LiteRT.js, and exactly the files the
+model manifest names); anything else is a 404, directory listings included. Responses carry the
+table's cache policy, an ETag, gzip when the browser takes it, and the cross-origin isolation
+headers that let LiteRT.js use threads.
 
 It binds 127.0.0.1 unless told otherwise: ``--host 0.0.0.0`` exposes it on the local network
 (a phone on the same Wi-Fi). Browsers open the camera only in a secure context (https, or
 http://localhost), so ``--cert``/``--key`` serve HTTPS with the user's own certificate.
+
+One thread per connection, at most ``MAX_CONNECTIONS`` at once: the TLS handshake happens in
+that thread (never in the accept loop) and every socket read has a timeout, so a client that
+connects and sends nothing holds one thread for at most ``CONNECTION_TIMEOUT_S`` and never
+blocks another client.
 """
 
 from __future__ import annotations
 
-import functools
+import email.utils
+import gzip
+import hashlib
 import http.server
+import shutil
 import socket
+import socketserver
 import ssl
+import tempfile
+import threading
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from edge.app.site import ISOLATION_HEADERS, MODEL_MANIFEST, RUNTIME_PROBE, Entry, Site, build_site
 from edge.errors import EdgeError
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "web_demo"  # edge/app/serve.py -> the repository root
-RUNTIME_PROBE = Path("node_modules") / "@litertjs" / "core" / "wasm"  # what `npm ci` must have installed
-ASSETS_PREFIX = "/assets"
 WEB_SUBDIR = "web"  # EXPORT_DIR/web: where the README's export command puts the web assets
+APP_MODEL = "model.tflite"  # the model in an app's assets folder (edge export --android-assets)
 DEFAULT_PORT = 8000
 DEFAULT_HOST = "127.0.0.1"
-CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
-                 ".json": "application/json", ".tflite": "application/octet-stream", ".css": "text/css",
-                 ".html": "text/html", ".png": "image/png", ".jpg": "image/jpeg", ".txt": "text/plain"}
+MAX_CONNECTIONS = 64  # threads serving at once; further connections wait in the listen backlog
+CONNECTION_TIMEOUT_S = 10.0  # TLS handshake and every read of a request: an idle client is dropped after this
 
 
-def find_web_assets(path: Path, log: Callable[[str], None] = print) -> Path:
-    """The web-assets folder for ``path``: the folder itself or its ``web/``.
+def find_web_assets(path: Path, log: Callable[[str], None] = print, workdir: Path | None = None) -> Path:
+    """The web-assets folder for ``path``.
 
-    An ``edge export`` directory without one gets it built now (``export.web``, no TensorFlow:
-    seconds), so ``edge serve`` works on any int8 export. EdgeError otherwise.
+    ``path`` is a web-assets folder, an ``edge export`` directory (its ``web/``, written now when
+    missing: seconds, no TensorFlow), a ``.tflite`` with the edge spec, or an app's assets folder
+    (its ``model.tflite``). A bare model's web assets are written to ``workdir`` (never beside the
+    user's file). EdgeError otherwise.
     """
-    from export.web import MANIFEST_NAME, write_web_assets
+    from export.web import write_web_assets, write_web_assets_for_model
 
     path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".tflite":
+        return write_web_assets_for_model(path, _workdir(workdir), log)
     if not path.is_dir():
-        raise EdgeError(f"{path} is not a directory: pass an `edge export` directory (or its web assets folder)")
+        raise EdgeError(f"{path} is not a directory or a .tflite file: pass an `edge export` directory, its web assets "
+                        "folder, an exported .tflite or an app's assets folder")
     for candidate in (path, path / WEB_SUBDIR):
-        if (candidate / MANIFEST_NAME).is_file():
+        if (candidate / MODEL_MANIFEST).is_file():
             return candidate
     from edge.layout import is_export_dir
 
@@ -56,8 +69,16 @@ def find_web_assets(path: Path, log: Callable[[str], None] = print) -> Path:
         log(f"{path} has no web assets yet: writing them to {path / WEB_SUBDIR}")
         write_web_assets(path, path / WEB_SUBDIR, log)
         return path / WEB_SUBDIR
-    raise EdgeError(f"{path} is neither an `edge export` directory nor a web assets folder ({MANIFEST_NAME}): "
-                    "run `edge export RUN --int8 --web-assets DIR` and serve DIR")
+    if (path / APP_MODEL).is_file():
+        return write_web_assets_for_model(path / APP_MODEL, _workdir(workdir), log)
+    raise EdgeError(f"{path} is neither an `edge export` directory, a web assets folder ({MODEL_MANIFEST}) nor an app's "
+                    f"assets folder ({APP_MODEL}): run `edge export RUN --int8 --web-assets DIR` and serve DIR")
+
+
+def _workdir(workdir: Path | None) -> Path:
+    if workdir is None:
+        raise EdgeError("a bare model needs a folder for its web assets (internal: pass workdir)")
+    return Path(workdir)
 
 
 def find_demo_dir(demo_dir: Path | None = None) -> Path:
@@ -70,86 +91,240 @@ def find_demo_dir(demo_dir: Path | None = None) -> Path:
     return demo
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static files from the demo folder, and ``/assets/...`` from the web-assets folder."""
+class _SiteSource:
+    """The URL table, rebuilt when the model manifest changes (a new export is picked up on reload),
+    and each file's gzip, made once per file version."""
 
-    def __init__(self, *args, demo: Path, assets: Path, quiet: bool, **kwargs):
-        self.demo, self.assets, self.quiet = demo, assets, quiet
-        super().__init__(*args, directory=str(demo), **kwargs)
+    def __init__(self, assets: Path, demo: Path, bench: bool):
+        self.assets, self.demo, self.bench = assets, demo, bench
+        self.lock = threading.Lock()
+        self.signature = self._signature()
+        self.site = build_site(assets, demo, bench)
+        self.bodies: dict[tuple, tuple[bytes, str]] = {}
 
-    def translate_path(self, path: str) -> str:
-        route = urllib.parse.urlsplit(path).path
-        if route == ASSETS_PREFIX or route.startswith(ASSETS_PREFIX + "/"):
-            root, rest = self.assets, route[len(ASSETS_PREFIX):] or "/"
+    def _signature(self) -> tuple:
+        stat = (self.assets / MODEL_MANIFEST).stat()
+        return stat.st_mtime_ns, stat.st_size
+
+    def current(self) -> Site:
+        with self.lock:
+            try:
+                signature = self._signature()
+            except OSError:
+                return self.site
+            if signature != self.signature:
+                try:
+                    self.site, self.signature = build_site(self.assets, self.demo, self.bench), signature
+                except EdgeError:
+                    pass  # half-written assets: keep the last good table
+            return self.site
+
+    def body(self, url: str, entry: Entry, encoding: str) -> tuple[bytes, str]:
+        """The response body (gzip or identity) and its ETag; each made once per file version."""
+        if entry.path is not None:
+            stat = entry.path.stat()
+            key = (url, encoding, stat.st_mtime_ns, stat.st_size)
         else:
-            root, rest = self.demo, route
-        saved = self.directory
-        self.directory = str(root)  # the base class resolves (and confines) the path under it
-        try:
-            return super().translate_path(rest)
-        finally:
-            self.directory = saved
+            key = (url, encoding, hash(entry.data))
+        with self.lock:
+            made = self.bodies.get(key)
+        if made is None:
+            raw = entry.body()
+            data = gzip.compress(raw, compresslevel=9, mtime=0) if encoding == "gzip" else raw
+            made = data, f'"{hashlib.sha256(raw).hexdigest()[:24]}-{encoding}"'
+            with self.lock:
+                self.bodies[key] = made
+        return made
 
-    def guess_type(self, path) -> str:
-        return CONTENT_TYPES.get(Path(str(path)).suffix.lower()) or super().guess_type(path)
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """GET/HEAD for the URLs of the site table; 404 for everything else."""
+
+    server: "_Server"
+    server_version = "edge-serve"
+    sys_version = ""
+
+    def setup(self) -> None:
+        self.timeout = self.server.connection_timeout  # every read of the request line and headers
+        super().setup()
+
+    def do_HEAD(self) -> None:  # noqa: N802 (the base class's naming)
+        self._respond(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._respond(head=False)
+
+    def _respond(self, head: bool) -> None:
+        source = self.server.source
+        site = source.current()
+        route = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path).lstrip("/") or "index.html"
+        entry = site.routes.get(route)
+        if entry is None:
+            self._plain(404, "Not found: edge serve answers only the page's own files.\n", head)
+            return
+        encoding = "gzip" if entry.compressible and "gzip" in self.headers.get("Accept-Encoding", "") else "identity"
+        try:
+            body, etag = source.body(route, entry, encoding)
+        except OSError:
+            self._plain(404, "Not found (the file went away; restart edge serve).\n", head)
+            return
+        if etag in [tag.strip() for tag in self.headers.get("If-None-Match", "").split(",")]:
+            self.send_response(304)
+            self._common_headers(entry, etag)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self._common_headers(entry, etag)
+        self.send_header("Content-Type", entry.content_type)
+        self.send_header("Content-Length", str(len(body)))
+        if encoding == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+            self.server.count(len(body))
+
+    def _common_headers(self, entry: Entry, etag: str) -> None:
+        self.send_header("Cache-Control", entry.cache_control)
+        self.send_header("ETag", etag)
+        self.send_header("Vary", "Accept-Encoding")
+        for name, value in ISOLATION_HEADERS.items():
+            self.send_header(name, value)
+
+    def _plain(self, code: int, text: str, head: bool) -> None:
+        body = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+            self.server.count(len(body))
 
     def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")  # a new export is picked up on reload
+        self.server.count(sum(len(line) for line in getattr(self, "_headers_buffer", [])) + 2)
         super().end_headers()
 
+    def date_time_string(self, timestamp=None) -> str:
+        return email.utils.formatdate(timestamp, usegmt=True)
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
-        if not self.quiet:
+        if not self.server.quiet:
             super().log_message(format, *args)
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """One thread per connection (at most MAX_CONNECTIONS); TLS handshakes in that thread, with a timeout."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, address, source: _SiteSource, tls: ssl.SSLContext | None, quiet: bool,
+                 max_connections: int = MAX_CONNECTIONS, connection_timeout: float = CONNECTION_TIMEOUT_S):
+        self.source, self.tls, self.quiet, self.connection_timeout = source, tls, quiet, connection_timeout
+        self.slots = threading.BoundedSemaphore(max_connections)
+        self.bytes_lock = threading.Lock()
+        self.bytes_sent = 0
+        super().__init__(address, _Handler)
+
+    def count(self, size: int) -> None:
+        with self.bytes_lock:
+            self.bytes_sent += size
+
+    def process_request(self, request, client_address) -> None:
+        # waits (in the accept loop) only while MAX_CONNECTIONS threads are busy, each for at most
+        # CONNECTION_TIMEOUT_S per read: later connections queue in the backlog instead of spawning threads
+        self.slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            request.settimeout(self.connection_timeout)
+            if self.tls is not None:
+                request = self.tls.wrap_socket(request, server_side=True)  # the handshake, here in the worker
+            self.finish_request(request, client_address)
+        except (OSError, ssl.SSLError):
+            pass  # a client that went away, timed out or spoke no TLS: nothing to answer
+        except Exception:  # noqa: BLE001 (one bad request never stops the server)
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        if not self.quiet:
+            super().handle_error(request, client_address)
 
 
 @dataclass
 class WebServer:
     """A started (not yet serving) server: ``url`` to open, ``serve_forever()``, ``shutdown()``."""
 
-    httpd: http.server.ThreadingHTTPServer
+    httpd: _Server
     url: str
     lan_urls: list[str]
     assets: Path
     demo: Path
+    workdir: Path | None = field(default=None)
+
+    @property
+    def bytes_sent(self) -> int:
+        """Bytes written to clients so far (headers and bodies, as sent: compressed when gzip)."""
+        return self.httpd.bytes_sent
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever()
+        self.httpd.serve_forever(poll_interval=0.2)
 
     def shutdown(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def make_server(export_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, cert: Path | None = None,
-                key: Path | None = None, demo_dir: Path | None = None, quiet: bool = False,
-                log: Callable[[str], None] = print) -> WebServer:
-    """Bind the server (port 0 picks a free one) and return it with the URL to open."""
-    assets = find_web_assets(export_dir, log)
-    demo = find_demo_dir(demo_dir)
-    handler = functools.partial(_Handler, demo=demo, assets=assets, quiet=quiet)
-    try:
-        httpd = http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as error:
-        raise EdgeError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from None
-    httpd.daemon_threads = True
-    scheme = "http"
+                key: Path | None = None, demo_dir: Path | None = None, quiet: bool = False, bench: bool = False,
+                log: Callable[[str], None] = print, max_connections: int = MAX_CONNECTIONS,
+                connection_timeout: float = CONNECTION_TIMEOUT_S) -> WebServer:
+    """Bind the server (port 0 picks a free one) and return it with the URL to open.
+
+    ``export_dir``: anything ``find_web_assets`` takes. ``bench`` also serves benchmarks/web_latency.mjs's
+    harness page (face-api.js). ``max_connections`` threads serve at once; a connection silent for
+    ``connection_timeout`` seconds (TLS handshake or request) is closed.
+    """
+    tls = None
     if cert or key:
         if not (cert and key):
-            httpd.server_close()
             raise EdgeError("--cert and --key go together: pass both PEM files (see the README, 'In the browser')")
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
-            context.load_cert_chain(str(cert), str(key))
+            tls.load_cert_chain(str(cert), str(key))
         except (OSError, ssl.SSLError) as error:
-            httpd.server_close()
             raise EdgeError(f"cannot use {cert} / {key} as a TLS certificate and key ({error}): "
                             "make a pair with the README's openssl command") from None
-        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-        scheme = "https"
+    demo = find_demo_dir(demo_dir)
+    workdir = Path(tempfile.mkdtemp(prefix="edge-serve-"))
+    try:
+        assets = find_web_assets(export_dir, log, workdir)
+        source = _SiteSource(assets, demo, bench)
+        try:
+            httpd = _Server((host, port), source, tls, quiet, max_connections, connection_timeout)
+        except OSError as error:
+            raise EdgeError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from None
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
+    scheme = "https" if tls else "http"
     bound_port = httpd.server_address[1]
     shown_host = "localhost" if host in ("127.0.0.1", "localhost", "0.0.0.0", "::") else host
     lan = [f"{scheme}://{ip}:{bound_port}/" for ip in _lan_addresses()] if host in ("0.0.0.0", "::") else []
-    return WebServer(httpd, f"{scheme}://{shown_host}:{bound_port}/", lan, assets, demo)
+    return WebServer(httpd, f"{scheme}://{shown_host}:{bound_port}/", lan, assets, demo, workdir)
 
 
 def _lan_addresses() -> list[str]:
@@ -162,9 +337,9 @@ def _lan_addresses() -> list[str]:
 
 
 def serve(export_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, cert: Path | None = None,
-          key: Path | None = None, log: Callable[[str], None] = print) -> None:
+          key: Path | None = None, bench: bool = False, log: Callable[[str], None] = print) -> None:
     """Serve until interrupted, printing the URL(s) to open."""
-    server = make_server(export_dir, host, port, cert, key, log=log)
+    server = make_server(export_dir, host, port, cert, key, bench=bench, log=log)
     log(f"serving the page from {server.demo} and web assets from {server.assets}")
     log(f"open {server.url}")
     for url in server.lan_urls:
@@ -174,3 +349,16 @@ def serve(export_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, 
         server.serve_forever()
     finally:
         server.shutdown()
+
+
+def write_static_site(source: Path, dest: Path, log: Callable[[str], None] = print) -> Path:
+    """``edge site``: the page, LiteRT.js, the model's web assets, service worker and ``_headers`` in ``dest``,
+    ready for any HTTPS static host. ``source``: anything ``find_web_assets`` takes."""
+    from edge.app.site import write_site
+
+    demo = find_demo_dir()
+    workdir = Path(tempfile.mkdtemp(prefix="edge-site-"))
+    try:
+        return write_site(build_site(find_web_assets(source, log, workdir), demo), dest, log)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

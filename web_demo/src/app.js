@@ -1,25 +1,26 @@
 // The page: load LiteRT.js, the exported model (spec embedded) and the face detector, then
-// classify faces from the camera or from photos. Files come from `edge serve`:
-//   ./node_modules/@litertjs/core/wasm/   the runtime (npm package)
-//   ./assets/web_assets.json             the index `edge export --web-assets` wrote (file names)
-// Every state change is written to body[data-state] and every face to #faces li[data-result]
-// (JSON) so the browser tests read what a person sees.
+// classify faces from the camera or from photos. `edge serve` / `edge site` (edge/app/site.py)
+// name the folders in index.html's #site: page files, the runtime and the web assets live under
+// content-hashed folders; assets/web_assets.json (the model manifest) names the files.
+// Every state change is written to body[data-state] and every face to li[data-result] (JSON), so
+// the browser tests read what a person sees.
 import { loadClassifier } from './classifier.js';
-import { labelText } from './decode.js';
+import { labelText, sentenceText } from './decode.js';
 import { cropBox, FaceDetector } from './detector.js';
-import { compileModel, initRuntime, runtime } from './litert.js';
+import { compileModel, initRuntime, runtime, runtimeInfo } from './litert.js';
 import { rgbFromImageData } from './preprocess.js';
 import { ModelFileError } from './spec.js';
 
-const WASM_DIRECTORY = './node_modules/@litertjs/core/wasm/';
+const SITE = JSON.parse(document.getElementById('site').textContent);
 const params = new URLSearchParams(location.search);
-const ASSETS = (params.get('assets') || './assets/').replace(/\/?$/, '/');
-const MANIFEST = 'web_assets.json';
+const WASM_DIRECTORY = `./${SITE.litert}/core/wasm/`;
+const ASSETS = `./${SITE.assets}/`;
+const MODEL_MANIFEST = './assets/web_assets.json';
+const LABEL_GAP = 2; // px between a label and its box or another label
 
 const $ = (id) => document.getElementById(id);
-const view = $('view');
-const context = view.getContext('2d', { willReadFrequently: true });
-const state = { classifier: null, detector: null, manifest: null, stream: null, facing: 'user', running: false };
+const state = { classifier: null, detector: null, manifest: null, stream: null, facing: 'user', running: false,
+  lastFiles: [], frames: 0, analysed: 0, resumeCamera: false };
 
 function setStatus(text) { $('status').textContent = text; }
 
@@ -34,18 +35,22 @@ function setState(name) { document.body.dataset.state = name; }
 
 function enableControls() {
   const ready = Boolean(state.classifier && state.detector);
-  for (const id of ['camera', 'photo', 'golden']) $(id).disabled = !ready;
-  $('switch').disabled = $('stop').disabled = !state.stream;
+  $('camera').disabled = !ready;
+  $('photo').disabled = !ready;
+  $('photo-button').setAttribute('aria-disabled', String(!ready));
+  $('golden').disabled = !ready || !state.manifest?.golden;
+  $('switch').hidden = $('stop').hidden = !state.stream;
+  $('camera').hidden = Boolean(state.stream);
 }
 
 async function fetchBytes(url) {
-  const response = await fetch(url, { cache: 'no-store' });
+  const response = await fetch(url); // immutable URLs: the HTTP cache and the service worker keep them
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function fetchJson(url) {
-  const response = await fetch(url, { cache: 'no-store' });
+async function fetchJson(url, init = {}) {
+  const response = await fetch(url, init);
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
 }
@@ -55,22 +60,23 @@ function describeModel() {
   if (!c) return;
   const spec = c.spec;
   $('model-info').textContent = `Model ${c.fileName} (${(c.sizeBytes / 1024).toFixed(0)} KB, ${spec.family || 'model'}, `
-    + `${spec.image_size}x${spec.image_size} ${spec.color}, ${c.inputDtype} input, labels ${spec.label_scheme}); `
-    + (d ? `detector ${d.config.name}; ` : '') + 'runtime LiteRT.js (WebAssembly)';
+    + `${spec.image_size}x${spec.image_size} ${spec.color}, ${c.inputDtype} input, labels ${spec.label_scheme}`
+    + `${spec.flip_averaged ? ', each face read twice (with its mirror image)' : ''}); `
+    + (d ? `detector ${d.config.name}; ` : '')
+    + `runtime LiteRT.js (WebAssembly, ${runtimeInfo.threads ? 'threads' : 'one thread'}); version ${SITE.version}`;
 }
 
 async function loadEverything() {
   const started = performance.now();
   try {
-    await initRuntime(WASM_DIRECTORY);
+    await initRuntime(WASM_DIRECTORY, { threads: params.get('threads') !== '0' });
   } catch (error) {
     throw new Error(`LiteRT.js did not load from ${WASM_DIRECTORY} (${error.message}): run \`npm ci\` in web_demo/ and use \`edge serve\``);
   }
   try {
-    state.manifest = await fetchJson(ASSETS + MANIFEST);
+    state.manifest = await fetchJson(MODEL_MANIFEST, { cache: 'no-store' });
   } catch (error) {
-    throw new Error(`no web assets at ${ASSETS}${MANIFEST} (${error.message}): run \`edge export RUN --int8 --web-assets DIR\` `
-      + 'and `edge serve DIR`');
+    throw new Error(`no web assets at ${MODEL_MANIFEST} (${error.message}): run \`edge serve\` on an export or a model`);
   }
   const modelName = state.manifest.model;
   state.classifier = await loadClassifier(await fetchBytes(ASSETS + modelName), modelName);
@@ -79,75 +85,167 @@ async function loadEverything() {
   state.detector = new FaceDetector(detectorConfig, await compileModel(detectorBytes), runtime);
   const seconds = (performance.now() - started) / 1000;
   window.edgeDemo.loadSeconds = seconds;
+  window.edgeDemo.threads = runtimeInfo.threads;
   describeModel();
-  setStatus(`Ready in ${seconds.toFixed(1)} s. Open the camera or pick a photo.`);
+  setStatus('Point the camera at a face, or pick photos.');
 }
 
-// --- drawing and results -----------------------------------------------------------------------
+// --- offline: the service worker keeps what this page loaded -----------------------------------
 
-function drawFaces(results, scale = 1) {
-  context.lineWidth = Math.max(2, view.width / 300);
-  context.font = `${Math.max(14, Math.round(view.width / 40))}px system-ui, sans-serif`;
-  for (const result of results) {
-    const [x0, y0, x1, y1] = result.crop;
-    const [bx, by, bw, bh] = result.box;
-    context.strokeStyle = '#00e676';
-    context.strokeRect(bx * scale, by * scale, bw * scale, bh * scale);
-    context.setLineDash([6, 4]);
-    context.strokeStyle = 'rgba(255,255,255,0.6)';
-    context.strokeRect(x0, y0, x1 - x0, y1 - y0);
-    context.setLineDash([]);
-    const text = result.label;
-    const width = context.measureText(text).width + 10;
-    const height = parseInt(context.font, 10) + 8;
-    const top = Math.max(0, by - height);
-    context.fillStyle = 'rgba(0,0,0,0.7)';
-    context.fillRect(bx, top, width, height);
-    context.fillStyle = '#fff';
-    context.fillText(text, bx + 5, top + height - 7);
+async function keepOffline() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    const registration = await navigator.serviceWorker.register('sw.js');
+    await navigator.serviceWorker.ready;
+    // the runtime files this browser picked (threaded or not): already in the HTTP cache, so no new download
+    const runtimeUrls = performance.getEntriesByType('resource').map((entry) => entry.name)
+      .filter((url) => url.includes(`/${SITE.litert}/`));
+    const worker = registration.active;
+    const reply = new MessageChannel();
+    const done = new Promise((resolve) => { reply.port1.onmessage = (event) => resolve(event.data); });
+    worker.postMessage({ keep: runtimeUrls }, [reply.port2]);
+    const answer = await done;
+    document.body.dataset.offline = answer.ok ? 'ready' : `failed: ${answer.error}`;
+  } catch (error) {
+    document.body.dataset.offline = `failed: ${error.message}`;
   }
 }
 
-function listFaces(results, source, append = false) {
-  const list = $('faces');
-  if (!append) list.replaceChildren();
+// --- one picture with its boxes and labels -----------------------------------------------------
+
+/** A picture card: {item, frame, overlay, caption, list}. ``media`` is the canvas or the video. */
+function makeShot(media, name, container) {
+  const item = container || document.createElement('li');
+  if (!container) item.className = 'shot';
+  const frame = item.querySelector('.frame') || document.createElement('div');
+  if (!container) {
+    frame.className = 'frame';
+    const overlay = document.createElement('div');
+    overlay.className = 'overlay';
+    frame.append(media, overlay);
+    const caption = document.createElement('p');
+    caption.className = 'caption';
+    caption.setAttribute('aria-live', 'polite');
+    item.append(frame, caption);
+  }
+  const shot = { item, frame, overlay: frame.querySelector('.overlay'), caption: item.querySelector('.caption'), name,
+    width: 0, height: 0, results: [], unread: 0, mirrored: false };
+  new ResizeObserver(() => layoutLabels(shot)).observe(frame);
+  return shot;
+}
+
+/** Draw boxes and labels for ``results`` (image pixels) on the shot, and say what was found in words. */
+function showResults(shot, results, unread, width, height, source) {
+  Object.assign(shot, { results, unread, width, height });
+  shot.overlay.replaceChildren();
   for (const result of results) {
-    const item = document.createElement('li');
-    item.dataset.result = JSON.stringify({ ...result, source });
-    item.append(`${result.label}`);
-    const latency = document.createElement('span');
-    latency.className = 'latency';
-    latency.textContent = `  ${result.ms.total.toFixed(1)} ms per face (model ${result.ms.model.toFixed(1)} ms)`
-      + (source ? ` · ${source}` : '');
-    item.append(latency);
-    list.append(item);
+    const box = document.createElement('div');
+    box.className = `box${result.unread ? ' unread' : ''}`;
+    const label = document.createElement('span');
+    label.className = 'label';
+    label.textContent = result.unread ? 'too small to read' : result.label;
+    shot.overlay.append(box, label);
+  }
+  layoutLabels(shot);
+  const read = results.filter((r) => !r.unread);
+  const words = [];
+  if (!read.length && !unread) words.push(source === 'camera' ? 'No face in view.' : 'No face found. Try a photo where the face is frontal and larger.');
+  else words.push(`${read.length} face${read.length === 1 ? '' : 's'}.`);
+  if (unread) words.push(`${unread} more face${unread === 1 ? ' was' : 's were'} found but too small to read: come closer or use a larger photo.`);
+  shot.caption.replaceChildren();
+  if (shot.name) {
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = shot.name;
+    shot.caption.append(name);
+  }
+  shot.caption.append(words.join(' '));
+  if (read.length) {
+    const list = document.createElement('ol');
+    list.className = 'faces';
+    for (const result of read) {
+      const item = document.createElement('li');
+      item.dataset.result = JSON.stringify({ ...result, source });
+      item.append(sentenceText(result.decoded));
+      const details = document.createElement('span');
+      details.className = 'details';
+      details.textContent = `${result.ms.total.toFixed(1)} ms per face (model ${result.ms.model.toFixed(1)} ms), `
+        + `box ${result.box.map((v) => Math.round(v)).join(', ')}, detector score ${result.score.toFixed(2)}`;
+      item.append(details);
+      list.append(item);
+    }
+    shot.caption.append(list);
   }
 }
 
-/** Detect (unless ``whole``) and classify every face of an RGB image. */
+/**
+ * Place each box over the picture as shown (CSS px) and its label above it (inside when there is
+ * no room above), kept inside the picture and moved down or up until it overlaps no other label.
+ */
+function layoutLabels(shot) {
+  const shown = shot.frame.querySelector('canvas, video');
+  if (!shown || !shot.width) return;
+  const W = shown.clientWidth, H = shown.clientHeight;
+  const scale = W / shot.width;
+  const nodes = Array.from(shot.overlay.children);
+  const placed = [];
+  const order = shot.results.map((r, i) => i).sort((a, b) => shot.results[a].box[1] - shot.results[b].box[1]);
+  for (const i of order) {
+    const [bx, by, bw, bh] = shot.results[i].box;
+    const left = shot.mirrored ? W - (bx + bw) * scale : bx * scale;
+    const box = nodes[2 * i], label = nodes[2 * i + 1];
+    Object.assign(box.style, { left: `${left}px`, top: `${by * scale}px`, width: `${bw * scale}px`, height: `${bh * scale}px` });
+    const w = label.offsetWidth, h = label.offsetHeight;
+    let x = Math.min(Math.max(0, left), Math.max(0, W - w));
+    let y = by * scale - h - LABEL_GAP;
+    if (y < 0) y = by * scale + LABEL_GAP; // no room above: inside the box's top
+    y = Math.min(Math.max(0, y), Math.max(0, H - h));
+    const hits = (y0) => placed.find((p) => x < p.x + p.w && p.x < x + w && y0 < p.y + p.h + LABEL_GAP && p.y < y0 + h + LABEL_GAP);
+    for (let tries = 0; tries < placed.length * 2 + 1; tries++) {
+      const other = hits(y);
+      if (!other) break;
+      const below = other.y + other.h + LABEL_GAP;
+      y = below + h <= H ? below : other.y - h - LABEL_GAP;
+      if (y < 0) { // no room in this column: move sideways past the other label
+        y = Math.min(Math.max(0, by * scale), Math.max(0, H - h));
+        x = other.x + other.w + LABEL_GAP + w <= W ? other.x + other.w + LABEL_GAP : Math.max(0, other.x - w - LABEL_GAP);
+      }
+    }
+    placed.push({ x, y, w, h });
+    Object.assign(label.style, { left: `${x}px`, top: `${y}px` });
+  }
+}
+
+/** Detect (unless ``whole``) and classify every face of an RGB image: {results, unread}. */
 async function analyse(image, whole) {
   const faces = whole
     ? [{ box: [0, 0, image.width, image.height], score: 1, keypoints: [] }]
     : await state.detector.detect(image, state.classifier.spec.face_crop.min_face_px);
   const results = [];
+  let unread = 0;
   for (const face of faces) {
     const crop = whole ? [0, 0, image.width, image.height]
       : cropBox(face.box, state.classifier.spec.face_crop.margin, image.width, image.height);
-    if (crop[2] - crop[0] < 1 || crop[3] - crop[1] < 1) continue;
+    const box = face.box.map((v) => Math.round(v * 10) / 10);
+    if (crop[2] - crop[0] < 1 || crop[3] - crop[1] < 1) { // a face the detector found but too small to crop
+      results.push({ box, score: face.score, crop, unread: true });
+      unread += 1;
+      continue;
+    }
     const out = await state.classifier.classify(image, crop);
     results.push({
-      box: face.box.map((v) => Math.round(v * 10) / 10), score: face.score, crop, label: labelText(out.decoded),
+      box, score: face.score, crop, label: labelText(out.decoded), sentence: sentenceText(out.decoded),
       decoded: out.decoded, raw: out.raw.map((a) => Array.from(a)),
       dequantized: Object.fromEntries(Object.entries(out.dequantized).map(([k, v]) => [k, Array.from(v)])),
       input: Array.from(out.inputTensor), ms: out.ms,
     });
   }
-  return results;
+  return { results, unread };
 }
 
 // --- photos ------------------------------------------------------------------------------------
 
-async function imageFromFile(file) {
+async function drawFile(file, canvas) {
   let bitmap;
   try {
     // no colour management: the pixels are the file's bytes, as OpenCV decodes them
@@ -155,117 +253,160 @@ async function imageFromFile(file) {
   } catch {
     throw new ModelFileError(`${file.name} is not an image this browser can decode: pick a JPEG or PNG photo`);
   }
-  view.width = bitmap.width;
-  view.height = bitmap.height;
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  return rgbFromImageData(context.getImageData(0, 0, view.width, view.height));
+  return rgbFromImageData(context.getImageData(0, 0, canvas.width, canvas.height));
 }
 
-async function onPhotos(files) {
+/** Classify every picked photo; each gets its own card, in the order picked. */
+async function onPhotos(files, { whole = $('whole').checked, source = null } = {}) {
   stopCamera();
   showMessage('');
   setState('busy');
-  $('faces').replaceChildren();
-  const misses = [];
-  let count = 0;
+  state.lastFiles = files;
+  const list = $('photos');
+  list.replaceChildren();
+  let count = 0, empty = 0, failed = 0;
+  const all = [];
   for (const file of files) {
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', file.name);
+    const shot = makeShot(canvas, file.name);
+    list.append(shot.item);
     try {
-      const image = await imageFromFile(file);
-      const results = await analyse(image, $('whole').checked);
-      if (!results.length) misses.push(file.name);
-      drawFaces(results);
-      listFaces(results, file.name, true);
-      count += results.length;
+      const image = await drawFile(file, canvas);
+      const { results, unread } = await analyse(image, whole);
+      showResults(shot, results, unread, image.width, image.height, source ?? file.name);
+      const read = results.filter((r) => !r.unread);
+      count += read.length;
+      if (!read.length) empty += 1;
+      all.push(...read);
     } catch (error) {
-      misses.push(file.name);
-      showMessage(error instanceof ModelFileError ? error.message : `${file.name}: ${error.message}`);
+      failed += 1;
+      shot.caption.textContent = error instanceof ModelFileError ? error.message : `${file.name}: ${error.message}`;
+      showMessage(shot.caption.textContent);
     }
   }
-  if (misses.length && !$('message').textContent) {
-    showMessage(`No face found in ${misses.join(', ')}. Try a photo where the face is frontal and larger, `
-      + 'or tick "the image is one cropped face" for an already-cropped face.', 'warning');
+  if (empty && !failed) {
+    const which = Array.from(list.children).filter((li) => !li.querySelector('li[data-result]'))
+      .map((li) => li.querySelector('.name')?.textContent).filter(Boolean);
+    showMessage(`No face found in ${which.join(', ')}. Try a photo where the face is frontal and larger`
+      + `${whole ? '' : ', or (Developer) tick "Each photo is one cropped face" for an already-cropped face'}.`, 'warning');
   }
   setStatus(`${count} face${count === 1 ? '' : 's'} in ${files.length} photo${files.length === 1 ? '' : 's'}.`);
   setState('done');
+  return all;
 }
 
 // --- camera ------------------------------------------------------------------------------------
+
+let live = null;
+const grabCanvas = document.createElement('canvas');
+const grab = grabCanvas.getContext('2d', { willReadFrequently: true });
 
 async function startCamera() {
   stopCamera();
   showMessage('');
   if (!navigator.mediaDevices?.getUserMedia) {
     showMessage('The camera needs a secure page (https:// or http://localhost). On a phone use `edge serve --cert/--key`, '
-      + 'or pick a photo instead (that works everywhere).');
+      + 'or pick photos instead (that works everywhere).');
     return;
   }
   try {
     state.stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: state.facing }, audio: false });
   } catch (error) {
-    showMessage(`The camera did not open (${error.name}: ${error.message}). Allow camera access, or pick a photo instead.`);
+    showMessage(`The camera did not open (${error.name}: ${error.message}). Allow camera access, or pick photos instead.`);
     return;
   }
+  $('photos').replaceChildren();
   const video = $('video');
   video.srcObject = state.stream;
+  $('live').hidden = false;
+  live ??= makeShot(video, '', $('live'));
+  // a selfie is shown as in a mirror (what people expect); the analysis reads the camera's own pixels
+  const facing = state.stream.getVideoTracks()[0]?.getSettings().facingMode;
+  live.mirrored = state.facing === 'user' && facing !== 'environment';
+  $('live').classList.toggle('mirrored', live.mirrored);
   await video.play();
   enableControls();
   state.running = true;
   setStatus(`Camera on (${state.facing === 'user' ? 'front' : 'back'}).`);
-  loop();
+  nextFrame();
 }
 
 function stopCamera() {
   state.running = false;
   if (state.stream) for (const track of state.stream.getTracks()) track.stop();
   state.stream = null;
+  $('live').hidden = true;
   enableControls();
 }
 
-// Process the newest frame, then the next one: frames that arrive while a frame is being
-// classified are dropped (keep-only-latest), so the overlay never lags behind.
-async function loop() {
+// Analyse each new camera frame once: requestVideoFrameCallback fires per presented frame, and the
+// next one is asked for only after this one is done (keep-only-latest), so no frame is read twice.
+function nextFrame() {
   const video = $('video');
-  let frames = 0;
-  while (state.running) {
-    if (video.readyState >= 2 && video.videoWidth) {
-      view.width = video.videoWidth;
-      view.height = video.videoHeight;
-      context.drawImage(video, 0, 0);
-      const image = rgbFromImageData(context.getImageData(0, 0, view.width, view.height));
-      const results = await analyse(image, false);
-      drawFaces(results);
-      listFaces(results, `camera frame ${++frames}`);
-      document.body.dataset.frames = String(frames);
-      setState(results.length ? 'faces' : 'no-faces');
-    }
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-  }
+  if (!state.running) return;
+  if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(onFrame);
+  else setTimeout(() => onFrame(performance.now(), null), 100);
 }
+
+async function onFrame() {
+  const video = $('video');
+  if (!state.running || document.hidden) return;
+  if (video.videoWidth) {
+    grabCanvas.width = video.videoWidth;
+    grabCanvas.height = video.videoHeight;
+    grab.drawImage(video, 0, 0);
+    const image = rgbFromImageData(grab.getImageData(0, 0, grabCanvas.width, grabCanvas.height));
+    const { results, unread } = await analyse(image, false);
+    state.frames += 1;
+    showResults(live, results, unread, image.width, image.height, 'camera');
+    document.body.dataset.frames = String(state.frames);
+    setState(results.length ? 'faces' : 'no-faces');
+  }
+  nextFrame();
+}
+
+// a hidden page (another app, screen off) stops the camera; it comes back when the page does
+document.addEventListener('visibilitychange', () => {
+  if (document.hidden && state.stream) {
+    state.resumeCamera = true;
+    stopCamera();
+    setStatus('Camera paused while the page is hidden.');
+  } else if (!document.hidden && state.resumeCamera) {
+    state.resumeCamera = false;
+    startCamera();
+  }
+});
 
 // --- golden faces: the page's parity self-check against Python's golden.json ------------------
 
 async function checkGolden() {
-  setState('busy');
   const golden = await fetchJson(ASSETS + state.manifest.golden);
+  const files = [];
+  for (const face of golden.faces) files.push(new File([await fetchBytes(ASSETS + face.image)], face.image));
+  setState('busy');
+  const results = await onPhotos(files, { whole: true, source: 'golden' });
+  setState('busy');
   let worst = 0, matched = 0;
-  const results = [];
-  for (const face of golden.faces) {
-    const blob = new Blob([await fetchBytes(ASSETS + face.image)]);
-    const image = await imageFromFile(new File([blob], face.image));
-    const [result] = await analyse(image, true);
+  golden.faces.forEach((face, index) => {
+    const result = results[index];
+    if (!result) return;
     for (const out of state.classifier.spec.outputs) {
       const step = out.quantization ? out.quantization.scale : 0;
       const expected = face.dequantized_outputs[out.name];
       const difference = Math.max(...result.dequantized[out.name].map((v, i) => Math.abs(v - expected[i])));
       worst = Math.max(worst, step ? difference / step : difference);
     }
-    const same = result.decoded.age_class === (golden.spec.age_class_names.indexOf(face.decoded.age_group))
+    const same = result.decoded.age_class === golden.spec.age_class_names.indexOf(face.decoded.age_group)
       && result.decoded.gender_name === face.decoded.gender;
     matched += same ? 1 : 0;
-    results.push(result);
-  }
-  listFaces(results, 'golden');
+  });
   const ok = matched === golden.faces.length && worst <= 1;
   showMessage(`${matched}/${golden.faces.length} golden faces decode to Python's labels; largest output difference `
     + `${worst.toFixed(2)} quantization steps (allowed: 1).`, ok ? 'ok' : 'error');
@@ -295,12 +436,22 @@ window.edgeDemo = { state, analyse };
 $('camera').addEventListener('click', startCamera);
 $('switch').addEventListener('click', () => { state.facing = state.facing === 'user' ? 'environment' : 'user'; startCamera(); });
 $('stop').addEventListener('click', () => { stopCamera(); setStatus('Camera off.'); });
-$('photo').addEventListener('change', (event) => event.target.files.length && onPhotos(Array.from(event.target.files)));
-$('model-file').addEventListener('change', (event) => event.target.files.length && onModelFile(event.target.files[0]));
+$('photo').addEventListener('change', (event) => {
+  const files = Array.from(event.target.files);
+  event.target.value = ''; // picking the same photo again is a new change
+  if (files.length) onPhotos(files);
+});
+$('whole').addEventListener('change', () => { if (state.lastFiles.length && !state.stream) onPhotos(state.lastFiles); });
+$('details').addEventListener('change', (event) => document.body.classList.toggle('details', event.target.checked));
+$('model-file').addEventListener('change', (event) => {
+  const [file] = event.target.files;
+  event.target.value = '';
+  if (file) onModelFile(file);
+});
 $('golden').addEventListener('click', () => checkGolden().catch((error) => { showMessage(error.message); setState('done'); }));
 
 loadEverything()
-  .then(() => { enableControls(); setState('ready'); })
+  .then(() => { enableControls(); setState('ready'); return keepOffline(); })
   .catch((error) => {
     setStatus('Not ready.');
     showMessage(error.message);

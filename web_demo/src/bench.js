@@ -1,24 +1,29 @@
 // Side-by-side harness for benchmarks/web_latency.mjs: our int8 model (LiteRT.js, WebAssembly)
 // and face-api.js's age/gender net (@vladmandic/face-api, its bundled tfjs on the WASM backend),
 // loaded in the same page, run on the same face images, one face at a time.
-import * as faceapi from '../node_modules/@vladmandic/face-api/dist/face-api.esm.js';
+import * as faceapi from 'face-api';
 import { loadClassifier } from './classifier.js';
-import { initRuntime } from './litert.js';
+import { initRuntime, runtimeInfo } from './litert.js';
 import { rgbFromImageData } from './preprocess.js';
 
 const canvas = document.createElement('canvas');
 const context = canvas.getContext('2d', { willReadFrequently: true });
 
+const SITE = JSON.parse(document.getElementById('site').textContent);
+const params = new URLSearchParams(location.search);
+
+// ?threads=1: LiteRT.js's threaded build (the page is cross-origin isolated)
 async function setUp() {
-  await initRuntime('./node_modules/@litertjs/core/wasm/');
-  const manifest = await (await fetch('./assets/web_assets.json')).json();
-  const bytes = new Uint8Array(await (await fetch(`./assets/${manifest.model}`)).arrayBuffer());
+  await initRuntime(`./${SITE.litert}/core/wasm/`, { threads: params.get('threads') === '1' });
+  const manifest = await (await fetch('./assets/web_assets.json', { cache: 'no-store' })).json();
+  const bytes = new Uint8Array(await (await fetch(`./${SITE.assets}/${manifest.model}`)).arrayBuffer());
   const classifier = await loadClassifier(bytes, manifest.model);
-  faceapi.tf.setWasmPaths('./node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  faceapi.tf.setWasmPaths(`./${SITE.litert}/tfjs-backend-wasm/dist/`);
   await faceapi.tf.setBackend('wasm');
   await faceapi.tf.ready();
-  await faceapi.nets.ageGenderNet.loadFromUri('./node_modules/@vladmandic/face-api/model');
-  return { classifier, backend: faceapi.tf.getBackend(), tfjs: faceapi.tf.version_core };
+  await faceapi.nets.ageGenderNet.loadFromUri(`./${SITE.litert}/face-api/model`);
+  return { classifier, backend: faceapi.tf.getBackend(), tfjs: faceapi.tf.version_core, threads: runtimeInfo.threads,
+    flipAveraged: Boolean(classifier.spec.flip_averaged) };
 }
 
 /** Decode JPEG/PNG bytes (base64) to {canvas copy, rgb} without timing it. */
@@ -64,7 +69,8 @@ window.runBenchmark = async (faces) => {
       if (pass === 1) theirs.push({ ms, age: result.age, gender: result.gender === 'female' ? 1 : 0 });
     }
   }
-  return { ours, theirs, backend, tfjs, crossOriginIsolated: self.crossOriginIsolated };
+  return { ours, theirs, backend, tfjs, crossOriginIsolated: self.crossOriginIsolated, threads: window.bench.threads,
+    flipAveraged: window.bench.flipAveraged };
 };
 
 setUp().then((bench) => { window.bench = bench; document.body.dataset.state = 'ready'; })

@@ -98,11 +98,32 @@ export function decodeOutputs(spec, outputs) {
   return result;
 }
 
-/** The label drawn on a face: "Female 25-29 (0.91)", or "Undefined" for a non-2-hot output. */
+const PERSON = { male: 'Man', female: 'Woman' };
+
+function genderWord(decoded) {
+  if (!decoded.gender_name) return '';
+  return PERSON[decoded.gender_name.toLowerCase()] ?? decoded.gender_name[0].toUpperCase() + decoded.gender_name.slice(1);
+}
+
+function ageWord(decoded) {
+  return Number.isFinite(decoded.age_years) ? String(Math.round(decoded.age_years)) : (decoded.age_group ?? '');
+}
+
+/** The label drawn on a face, as a person reads it: "Woman · 27" ("Unsure" for an undecided 2-hot output). */
 export function labelText(decoded) {
-  if (decoded.undefined) return 'Undefined';
-  const gender = decoded.gender_name ? decoded.gender_name[0].toUpperCase() + decoded.gender_name.slice(1) : '';
-  const age = decoded.age_group ?? (Number.isNaN(decoded.age_years) ? '' : `${Math.round(decoded.age_years)} y`);
-  const confidence = Number.isNaN(decoded.confidence) ? '' : ` (${decoded.confidence.toFixed(2)})`;
-  return `${gender} ${age}${confidence}`.trim();
+  if (decoded.undefined) return 'Unsure';
+  return [genderWord(decoded), ageWord(decoded)].filter(Boolean).join(' · ');
+}
+
+/** The line under the picture: "Woman · about 27 years (age group 25-29) · 91% sure of the gender". */
+export function sentenceText(decoded) {
+  if (decoded.undefined) return 'Unsure: the model is not confident about this face';
+  const parts = [genderWord(decoded)];
+  if (Number.isFinite(decoded.age_years)) {
+    parts.push(`about ${Math.round(decoded.age_years)} years${decoded.age_group ? ` (age group ${decoded.age_group})` : ''}`);
+  } else if (decoded.age_group) {
+    parts.push(`age group ${decoded.age_group}`);
+  }
+  if (Number.isFinite(decoded.confidence)) parts.push(`${Math.round(100 * decoded.confidence)}% sure of the gender`);
+  return parts.filter(Boolean).join(' · ');
 }

@@ -1,17 +1,33 @@
-// The page's only contact with LiteRT.js (@litertjs/core, served from node_modules; no CDN).
+// The page's only contact with LiteRT.js (@litertjs/core, served by edge from node_modules; no CDN).
 import { loadAndCompile, loadLiteRt, Tensor } from '@litertjs/core';
 
 let loaded = null;
+export const runtimeInfo = { threads: false };
 
-/** Load LiteRT.js's WebAssembly once (the directory holds the .wasm files the package ships). */
-export function initRuntime(wasmDirectory) {
-  loaded ??= loadLiteRt(wasmDirectory);
+/**
+ * Load LiteRT.js's WebAssembly once (the directory holds the .wasm files the package ships).
+ * ``threads``: the threaded build, which needs a cross-origin-isolated page (edge serves the
+ * COOP/COEP headers); when it cannot load, the single-threaded build is used instead.
+ */
+export function initRuntime(wasmDirectory, { threads = false } = {}) {
+  loaded ??= (async () => {
+    if (threads && self.crossOriginIsolated) {
+      try {
+        const liteRt = await loadLiteRt(wasmDirectory, { threads: true });
+        runtimeInfo.threads = true;
+        return liteRt;
+      } catch (error) {
+        console.warn(`LiteRT.js threads unavailable (${error.message}); using one thread`);
+      }
+    }
+    return loadLiteRt(wasmDirectory);
+  })();
   return loaded;
 }
 
 /** Compile .tflite bytes for the CPU (WebAssembly + XNNPack). */
-export async function compileModel(bytes) {
-  return loadAndCompile(bytes, { accelerator: 'wasm' });
+export async function compileModel(bytes, numThreads = undefined) {
+  return loadAndCompile(bytes, numThreads ? { accelerator: 'wasm', cpuOptions: { numThreads } } : { accelerator: 'wasm' });
 }
 
 /** Run one input; returns the outputs as typed arrays, in the model's output order. */
