@@ -126,3 +126,23 @@ def test_a_bad_cap_is_one_line_exit_2_and_cache_help_stays_light(cache, monkeypa
             "assert 'tensorflow' not in sys.modules and 'cv2' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PROJECT_ROOT,
                    env={**os.environ, "EDGE_CACHE_MAX_SIZE": "4G"})
+
+
+def test_files_named_like_entries_that_edge_did_not_record_are_never_touched(cache, record_sets, monkeypatch):
+    """A user's md5-named uint8 image batch and a JSON with failures/count keys look like entries: not edge's."""
+    user_array = cache / ("de64" * 8 + ".npy")
+    np.save(user_array, np.zeros((40, 64, 64, 3), np.uint8))
+    user_json = cache / ("4152" * 8 + ".json")
+    user_json.write_text(json.dumps({"failures": {}, "count": 3, "my": "survey results"}))
+    _age(user_array, 3600)
+    _age(user_json, 3600)  # the oldest "entries": first to go if edge thought they were its own
+    monkeypatch.setenv("EDGE_CACHE_MAX_SIZE", str(_entry_bytes(record_sets[0]) + 1024))
+    load_images(record_sets[0], SPEC)
+    load_images(record_sets[1], SPEC)  # over the cap: evicts edge's older entry, never the user's files
+
+    info = scan_cache()
+    assert [e.key for e in info.entries] == [cache_key(record_sets[1], SPEC)]
+    assert info.foreign_files == 2
+    assert run_cli("cache", "clear").exit_code == 0
+    assert user_array.exists() and user_json.exists()
+    assert json.loads(user_json.read_text())["my"] == "survey results"

@@ -149,3 +149,16 @@ def test_averaged_teachers_are_one_file_edge_reads(utkface_dir, tmp_path):
     refused = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/average.py"), str(tmp_path / "bad.npz"),
                               str(a), str(c)], capture_output=True, text=True)
     assert refused.returncode != 0 and "other faces" in refused.stderr and not (tmp_path / "bad.npz").exists()
+
+
+def test_a_teacher_whose_age_rows_are_not_distributions_is_refused(utkface_dir, tmp_path):
+    """All-zero rows would blend into targets summing to 0.5: the file is refused, naming a row."""
+    paths = [r.path for r in load_dataset(utkface_dir).records[:5]]
+    names = [relative_key(p, str(utkface_dir)) for p in paths]
+    file = write_teacher(tmp_path / "zeros.npz", names)
+    with np.load(file) as content:
+        fields = dict(content)
+    fields["age_distribution"] = np.zeros_like(fields["age_distribution"])
+    np.savez_compressed(file, **fields)
+    with pytest.raises(EdgeError, match=r"5 of 5 age rows are not probability distributions \(row 0, .* sums to 0"):
+        load_teacher_labels(file, paths, str(utkface_dir), "utk20", 20)
