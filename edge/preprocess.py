@@ -11,10 +11,12 @@ images are reduced to 8 bits, grayscale files are expanded, all by ``cv2.IMREAD_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
 import threading
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -204,12 +206,13 @@ _LIBJPEG_WARNINGS = (b"Corrupt JPEG data", b"Premature end of JPEG", b"Invalid S
 _capture_file = None  # one scratch file per process for the decoder's stderr, reused under the lock
 
 
-def _imdecode_capturing_warnings(cv2, data: np.ndarray):
-    """``cv2.imdecode`` with libjpeg's warnings (written to fd 2, not raised) captured: (image, warned).
+@contextlib.contextmanager
+def captured_stderr() -> Iterator[Callable[[int], bytes]]:
+    """Redirect file descriptor 2 (where libjpeg and FFmpeg write their warnings) to a scratch file.
 
-    The file descriptor is process-wide, so decoders take turns here; resizing and colour
-    conversion still run in parallel. Only libjpeg's own warning lines count. One scratch file
-    serves every decode (this runs once per image of a dataset).
+    Yields ``written(since=0)``: what was written from byte ``since`` on. The descriptor is
+    process-wide, so callers take turns here. One scratch file serves every call (this runs once per
+    image of a dataset).
     """
     global _capture_file
     with _WARNING_LOCK:
@@ -220,13 +223,26 @@ def _imdecode_capturing_warnings(cv2, data: np.ndarray):
         sys.stderr.flush()
         saved = os.dup(2)
         os.dup2(_capture_file.fileno(), 2)
+
+        def written(since: int = 0) -> bytes:
+            _capture_file.seek(since)
+            return _capture_file.read()
+
         try:
-            image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+            yield written
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-        _capture_file.seek(0)
-        text = _capture_file.read()
+
+
+def _imdecode_capturing_warnings(cv2, data: np.ndarray):
+    """``cv2.imdecode`` with libjpeg's warnings (written to fd 2, not raised) captured: (image, warned).
+
+    Only libjpeg's own warning lines count; resizing and colour conversion still run in parallel.
+    """
+    with captured_stderr() as written:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        text = written()
     return image, any(marker in text for marker in _LIBJPEG_WARNINGS)
 
 

@@ -105,15 +105,19 @@ def test_a_huge_header_is_counted_and_skipped_by_data_inspect(tmp_path, utkface_
 
 
 def _peak_rss_mb(*args: str) -> tuple[subprocess.CompletedProcess, float]:
-    """``edge predict ARGS`` in a fresh interpreter (runtime only); its peak RSS in MB."""
+    """``edge predict ARGS`` in a fresh interpreter (runtime only); its peak RSS in MB.
+
+    VmHWM (this program's own high-water mark), not ru_maxrss, which execve inherits from the parent.
+    """
     code = BLOCK_TF + f"""
-import resource, sys
+import re, sys
 sys.argv = ['edge', 'predict'] + {list(args)!r}
 from edge.app.cli import main
 try:
     main()
 finally:
-    print('peak_rss_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+    status = open('/proc/self/status').read()
+    print('peak_rss_kb', re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr)
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True)
     peak = [line for line in done.stderr.splitlines() if line.startswith("peak_rss_kb")]

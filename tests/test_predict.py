@@ -149,5 +149,5 @@ def test_inputs_stream_lazily_in_sorted_order(tmp_path):
     (tmp_path / "b" / "c.PNG").write_bytes(b"x")
     (tmp_path / "b" / "readme.md").write_text("x")
     stream = iter_inputs([str(tmp_path), "-", "explicit.txt"], stdin=io.StringIO("one.jpg\n\ntwo.jpg\n"))
-    assert next(stream) == (str(tmp_path / "a.jpg"), tmp_path)  # a generator: nothing listed up front
-    assert [f for f, _ in stream] == [str(tmp_path / "b" / "c.PNG"), "one.jpg", "two.jpg", "explicit.txt"]
+    assert next(stream) == (str(tmp_path / "a.jpg"), tmp_path, None)  # a generator: nothing listed up front
+    assert [item.file for item in stream] == [str(tmp_path / "b" / "c.PNG"), "one.jpg", "two.jpg", "explicit.txt"]

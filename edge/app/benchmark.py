@@ -58,8 +58,9 @@ class _Bare:
 
     def __init__(self, path: Path, threads: int):
         from edge.runtime import make_interpreter
+        from edge.tflite_meta import read_model_bytes
 
-        self.model_bytes = path.read_bytes()
+        self.model_bytes = read_model_bytes(path)
         self.interpreter, self.runtime_name = make_interpreter(self.model_bytes, threads)
         self.input = self.interpreter.get_input_details()[0]
         self.spec = None
@@ -168,16 +169,34 @@ def find_tflite(export_dir: Path) -> list[Path]:
     return files
 
 
+def check_photo(photo: Path) -> None:
+    """EdgeError naming ``--photo`` unless it is an image edge decodes (checked before any measuring)."""
+    from edge.preprocess import ImageError, decode_image
+
+    try:
+        decode_image(photo)
+    except ImageError as error:
+        raise EdgeError(f"--photo {photo}: {error.reason}: choose a photo with faces") from None
+
+
 def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = DEFAULT_RUNS,
                      warmup: int = DEFAULT_WARMUP, photo: Path | None = None,
-                     log: Callable[[str], None] = print) -> dict:
-    """Measure every ``.tflite`` of ``export_dir``, each in its own subprocess; returns the report."""
+                     log: Callable[[str], None] = print, out: Path | None = None) -> dict:
+    """Measure every ``.tflite`` of ``export_dir``, each in its own subprocess; returns the report.
+
+    The inputs and ``out`` (where the caller will write the report; default ``export_dir``) are
+    checked first, so a bad ``--photo`` or a read-only location fails in a second, not after the
+    measuring.
+    """
+    from edge.io import check_output_dir
+
     export_dir = Path(export_dir)
     files = find_tflite(export_dir)
-    if photo is not None and not Path(photo).is_file():
-        raise EdgeError(f"--photo {photo} not found")
     if runs < 1 or warmup < 0:
         raise EdgeError("--runs must be >= 1 and --warmup >= 0")
+    check_output_dir(Path(out) if out is not None else export_dir, "benchmark report directory (--out)")
+    if photo is not None:
+        check_photo(Path(photo))
     many = threads or os.cpu_count() or 1
     threads_list = sorted({1, many})
     models = {}
@@ -199,6 +218,11 @@ def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = D
     if validation.is_file():
         report["validation"] = str(validation)
     return report
+
+
+def failed_models(report: dict) -> list[str]:
+    """The models of a report that could not be measured (their ``error``)."""
+    return [name for name, entry in report["models"].items() if "error" in entry]
 
 
 def machine_description() -> str:

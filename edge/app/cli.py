@@ -408,9 +408,9 @@ def site(
 @handle_errors
 def predict(
     model: Annotated[Path, typer.Argument(help="An exported .tflite (its embedded spec says how to preprocess and decode).")],
-    inputs: Annotated[Optional[list[str]], typer.Argument(help="Image files, directories (recursive, image suffixes only), or - to read paths from stdin.")] = None,
+    inputs: Annotated[Optional[list[str]], typer.Argument(help="Image files, directories (recursive, image suffixes only), or - to read paths from stdin (one per line, kept as written but for the line end).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (schema edge.predict/1, see the README) instead of the table.")] = False,
-    annotate: Annotated[Optional[Path], typer.Option(help="Write copies with boxes and labels drawn to this directory (videos: NAME_annotated.mp4).")] = None,
+    annotate: Annotated[Optional[Path], typer.Option(help="Write copies with boxes and labels drawn to this directory (videos: NAME_annotated.mp4). Never over an input or a file edge did not write there (its .edge-annotations records what it wrote): such a copy takes the next free name, NAME_annotated[_N].")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Flip averaging: classify each face and its mirror image, average the outputs (twice the classifier time; `edge validate --tta` measures what it buys).")] = False,
     threads: Annotated[int, typer.Option(min=1, help="Interpreter threads (classifier and detector).")] = 1,
     no_detect: Annotated[bool, typer.Option("--no-detect", help="Treat each image as one aligned face chip (UTKFace/Adience style): no detector, no crop.")] = False,
@@ -423,22 +423,28 @@ def predict(
 ) -> None:
     """Find faces in photos or videos and print gender, age group and age in years for each.
 
-    Runtime only (LiteRT + NumPy + OpenCV, never TensorFlow). Bad files are reported per file and the run goes on.
-    Exit codes: 0 every input was processed and had a face; 1 some input could not be read, was not an image, or had
-    no face (each is reported); 2 usage error (model missing or not an edge export, no inputs, bad option); 130 interrupted.
+    Runtime only (LiteRT + NumPy + OpenCV, never TensorFlow). Bad files are reported per file and the run goes on;
+    images over 64 megapixels (by their header) are refused unread. Exit codes: 0 every input was processed and had a
+    face; 1 some input could not be read, was not an image, had no face, or was a directory that is unreadable or holds
+    no image, or some video frames could not be read (each is reported); 2 usage error (model missing, not an edge
+    export or its embedded spec damaged, no inputs, bad option); 130 interrupted.
     """
     import sys
 
     from edge.app.console import err_console
-    from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress
+    from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress, unread_frames_message
 
     options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate,
                              tta=tta)
     if video is not None or webcam is not None:
         if inputs or (video is not None and webcam is not None):
             raise EdgeError("give images, --video FILE or --webcam N, one of them")
-        predict_video(model, str(video) if video is not None else webcam, options, stride=stride, as_json=as_json,
-                      max_frames=max_frames)
+        source = str(video) if video is not None else webcam
+        video_summary = predict_video(model, source, options, stride=stride, as_json=as_json, max_frames=max_frames)
+        message = unread_frames_message(str(source), video_summary)
+        if message:
+            err_console.print(message, highlight=False, soft_wrap=True, markup=False)
+            raise typer.Exit(1)
         return
     with stderr_progress("predict") as progress:
         summary = predict_images(model, list(inputs or []), options, as_json=as_json, progress=progress,
@@ -462,23 +468,34 @@ def benchmark(
 ) -> None:
     """Latency (batch 1, threads 1 and N: median, p90, img/s), peak RSS, size and int8/float ratios of every exported file.
 
-    Each model runs in its own subprocess (so peak RSS is its own); runtime only, never TensorFlow.
+    Each model runs in its own subprocess (so peak RSS is its own); runtime only, never TensorFlow. --out and --photo
+    are checked before measuring. Exit codes: 0 every model measured; 1 some model could not be measured (a report in
+    which none was is not written: the previous benchmark.json/png stay); 2 bad input or usage.
     """
-    from edge.app.benchmark import benchmark_export, markdown_table, write_plot
+    from edge.app.benchmark import benchmark_export, failed_models, markdown_table, write_plot
     from edge.app.console import err_console
+    from edge.errors import CheckFailed
     from edge.io import write_json_atomic
 
-    report = benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo,
-                              log=lambda m: err_console.print(m, highlight=False))
     target = out or export_dir
-    target.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(target / "benchmark.json", report)
-    png = write_plot(report, target / "benchmark.png")
+    report = benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo,
+                              log=lambda m: err_console.print(m, highlight=False), out=target)
+    failed = failed_models(report)
+    measured = len(failed) < len(report["models"])
+    if measured:
+        write_json_atomic(target / "benchmark.json", report)
+        png = write_plot(report, target / "benchmark.png")
     if as_json:
         typer.echo(json.dumps(report, indent=2))
     else:
         typer.echo(markdown_table(report))
-        typer.echo(f"report: {target / 'benchmark.json'}  plot: {png}")
+        if measured:
+            typer.echo(f"report: {target / 'benchmark.json'}  plot: {png}")
+    if not measured:
+        raise CheckFailed(f"no model in {export_dir} could be measured (see the table): {target / 'benchmark.json'} "
+                          "and benchmark.png were not written, any previous ones are kept")
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(report['models'])} models could not be measured: {', '.join(failed)}")
 
 
 def _log(message: str) -> None:

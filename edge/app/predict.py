@@ -32,13 +32,14 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TextIO
+from typing import Callable, Iterable, Iterator, NamedTuple, TextIO
 
 import numpy as np
 
@@ -55,6 +56,7 @@ NO_FACE = "no face detected"
 # input failed or had no face / usage error (bad model, no inputs, bad option).
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 DIRECTORY_SUFFIXES = (*IMAGE_SUFFIXES, ".tif", ".tiff")
+MAX_UNREADABLE_IN_A_ROW = 250  # video frames (10 s at 25 fps) before a damaged video counts as ended
 
 
 @dataclass
@@ -162,31 +164,56 @@ class Predictor:
 
 
 # ---------------------------------------------------------------- inputs
-def iter_inputs(inputs: Iterable[str], stdin: TextIO | None = None) -> Iterator[tuple[str, Path | None]]:
-    """Yield ``(file, directory input it came from or None)``, lazily.
+class Input(NamedTuple):
+    """One row of ``edge predict``: a file to run, or (``error`` set) an input that yielded no file."""
 
-    ``-`` reads one path per line from stdin. Directories are walked recursively in sorted
-    order, keeping image files (by suffix); explicitly named files are always tried, so a
-    non-image is reported rather than skipped.
+    file: str
+    source_dir: Path | None = None  # the directory input it was found in
+    error: str | None = None  # an unreadable directory, or one without images
+
+
+def iter_inputs(inputs: Iterable[str], stdin: TextIO | None = None) -> Iterator[Input]:
+    """Yield an ``Input`` per file, lazily, and one per input that yields no file (with its reason).
+
+    ``-`` reads one path per line from stdin; only the line end is removed (a name may begin or end
+    with spaces). Directories are walked recursively in sorted order, keeping image files (by
+    suffix); an unreadable directory (the input or one inside it) and a directory without images are
+    rows of their own, so they are counted. Explicitly named files are always tried, so a non-image is
+    reported rather than skipped.
     """
     for item in inputs:
         if item == "-":
             for line in stdin if stdin is not None else sys.stdin:
-                line = line.strip()
-                if line:
-                    yield line, None
+                path = line.removesuffix("\n").removesuffix("\r")
+                if path:
+                    yield Input(path)
         elif os.path.isdir(item):
-            for directory, subdirs, names in os.walk(item):
-                subdirs.sort()
-                for name in sorted(names):
-                    if name.lower().endswith(DIRECTORY_SUFFIXES) and not name.startswith("."):
-                        yield os.path.join(directory, name), Path(item)
+            yield from _walk(item)
         else:
-            yield item, None
+            yield Input(item)
+
+
+def _walk(top: str) -> Iterator[Input]:
+    root = Path(top)
+    unreadable: list[OSError] = []
+    found = 0
+    for directory, subdirs, names in os.walk(top, onerror=unreadable.append):
+        yield from (Input(error.filename or directory, root, f"unreadable directory ({error.strerror})")
+                    for error in unreadable)
+        found += len(unreadable)
+        unreadable.clear()
+        subdirs.sort()
+        for name in sorted(names):
+            if name.lower().endswith(DIRECTORY_SUFFIXES) and not name.startswith("."):
+                found += 1
+                yield Input(os.path.join(directory, name), root)
+    yield from (Input(error.filename or top, root, f"unreadable directory ({error.strerror})") for error in unreadable)
+    if not found and not unreadable:
+        yield Input(top, root, f"no images in this directory (looked for {', '.join(DIRECTORY_SUFFIXES)})")
 
 
 def count_inputs(inputs: list[str]) -> int | None:
-    """How many files ``iter_inputs`` will yield (a counting walk, nothing kept); None with stdin."""
+    """How many rows ``iter_inputs`` will yield (a counting walk, nothing kept); None with stdin."""
     if "-" in inputs:
         return None
     return sum(1 for _ in iter_inputs(inputs))
@@ -220,22 +247,118 @@ def label_text(face: dict) -> str:
     return f"{gender} {age}"
 
 
-def annotated_path(out_dir: Path, file: str, source_dir: Path | None) -> Path:
-    """Where the annotated copy goes: mirrors the path under a directory input, else the file name."""
+def annotated_name(file: str, source_dir: Path | None) -> Path:
+    """The annotated copy's path inside ``--annotate``: mirrors the path under a directory input, else
+    the file name (an image suffix OpenCV can write, else .png)."""
     path = Path(file)
     relative = Path(source_dir.name or "input") / path.relative_to(source_dir) if source_dir else Path(path.name)
     suffix = path.suffix.lower() if path.suffix.lower() in (".jpg", ".jpeg", ".png", ".bmp", ".webp") else ".png"
-    return out_dir / relative.with_suffix(suffix)
+    return relative.with_suffix(suffix)
 
 
-def write_image(path: Path, image: np.ndarray) -> None:
-    import cv2
+ANNOTATIONS_MARKER = ".edge-annotations"
+_MARKER_HEADER = {"schema": "edge.annotations/1",
+                  "about": "files `edge predict --annotate` wrote here; edge overwrites only these, while unchanged"}
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ok, data = cv2.imencode(path.suffix, image)
-    if not ok:
-        raise EdgeError(f"could not encode {path}: pick another --annotate directory")
-    path.write_bytes(data.tobytes())
+
+class AnnotationFolder:
+    """The ``--annotate`` directory: edge writes new files there, or replaces files it wrote itself.
+
+    Ownership is proven, never guessed from names: ``.edge-annotations`` in the folder records each
+    file edge wrote with its SHA-256, and an existing file is replaced only while it still has that
+    content. Anything else (a user's photo, an input of this command, a file edge wrote but someone
+    changed since, a file written earlier in this command) is kept, and the copy takes the next free
+    name: ``NAME_annotated``, ``NAME_annotated_2``, ...
+    """
+
+    def __init__(self, root: Path, inputs: Iterable[str] = ()):
+        from edge.io import check_output_dir
+
+        self.root = check_output_dir(Path(root), "--annotate directory")
+        self.marker = self.root / ANNOTATIONS_MARKER
+        self.owned = self._read_marker()
+        self.written: set[str] = set()
+        self.protected = {os.path.realpath(item) for item in inputs if item != "-" and os.path.isfile(item)}
+
+    def _read_marker(self) -> dict[str, str]:
+        if not self.marker.exists():
+            return {}
+        lines = self.marker.read_bytes().decode("utf-8", "replace").splitlines()
+        try:
+            if json.loads(lines[0]).get("schema") != _MARKER_HEADER["schema"]:
+                raise ValueError
+        except (IndexError, ValueError, AttributeError):
+            raise EdgeError(f"{self.marker} was not written by edge: choose another --annotate directory") from None
+        owned = {}
+        for line in lines[1:]:
+            try:
+                entry = json.loads(line)
+                owned[entry["file"]] = entry["sha256"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line cut short by a kill: that file is not proven edge's, so it is kept
+        return owned
+
+    def _candidates(self, wanted: Path) -> Iterator[Path]:
+        base = wanted.stem if wanted.stem.endswith("_annotated") else f"{wanted.stem}_annotated"
+        yield wanted
+        if base != wanted.stem:
+            yield wanted.with_name(base + wanted.suffix)
+        for number in range(2, 10000):
+            yield wanted.with_name(f"{base}_{number}{wanted.suffix}")
+
+    def _free(self, path: Path, key: str, current_input: str | None) -> bool:
+        if key in self.written:
+            return False  # another input of this command already went there
+        real = os.path.realpath(path)
+        if real in self.protected or (current_input is not None and real == os.path.realpath(current_input)):
+            return False  # never over an input
+        if not os.path.lexists(path):
+            return True
+        return (self.owned.get(key) is not None and path.is_file() and not path.is_symlink()
+                and _sha256(path) == self.owned[key])
+
+    def target(self, wanted: Path, current_input: str | None = None) -> Path:
+        """The path to write the copy named ``wanted`` (relative to the folder) to: see the class."""
+        for relative in self._candidates(wanted):
+            key = relative.as_posix()
+            path = self.root / relative
+            if self._free(path, key, current_input):
+                self.written.add(key)
+                return path
+        raise EdgeError(f"{self.root / wanted}: no free name left for its annotated copy: choose another --annotate directory")
+
+    def record(self, path: Path, digest: str) -> None:
+        """Note in the marker that edge wrote ``path`` with content ``digest`` (after it was written)."""
+        key = path.relative_to(self.root).as_posix()
+        self.owned[key] = digest
+        if not self.marker.exists():
+            from edge.io import write_text_atomic
+
+            write_text_atomic(self.marker, json.dumps(_MARKER_HEADER) + "\n")
+        with open(self.marker, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"file": key, "sha256": digest}) + "\n")
+
+    def write_image(self, wanted: Path, image: np.ndarray, current_input: str) -> Path:
+        """Encode ``image`` by the suffix and write it atomically to its ``target``; returns the path."""
+        import cv2
+
+        from edge.io import write_bytes_atomic
+
+        path = self.target(wanted, current_input)
+        ok, data = cv2.imencode(path.suffix, image)
+        if not ok:
+            raise EdgeError(f"could not encode {path}: pick another --annotate directory")
+        write_bytes_atomic(path, data.tobytes())
+        self.record(path, hashlib.sha256(data.tobytes()).hexdigest())
+        return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- text output
@@ -303,6 +426,7 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
     if not inputs:
         raise EdgeError("no inputs: pass image files, directories, or - to read paths from stdin")
     predictor = Predictor(model_path, options)
+    annotations = AnnotationFolder(options.annotate, inputs) if options.annotate is not None else None
     total = count_inputs(inputs) if progress else None
     summary = Summary()
     if as_json:
@@ -311,8 +435,8 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
         out.write(json.dumps(header)[:-1] + ', "images": [\n')
     else:
         out.write(TABLE_HEADER + "\n")
-    for file, source_dir in iter_inputs(inputs, stdin):
-        result, image = predictor.predict_file(file)
+    for item in iter_inputs(inputs, stdin):
+        result, image = (ImageResult(item.file, error=item.error), None) if item.error else predictor.predict_file(item.file)
         summary.inputs += 1
         if image is None:
             summary.failed += 1
@@ -320,8 +444,8 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
             summary.processed += 1
             summary.no_face += not result.faces
             summary.faces += len(result.faces)
-            if options.annotate is not None:
-                write_image(annotated_path(options.annotate, file, source_dir), draw_faces(image, result.faces))
+            if annotations is not None:
+                annotations.write_image(annotated_name(item.file, item.source_dir), draw_faces(image, result.faces), item.file)
         if as_json:
             out.write(("" if summary.inputs == 1 else ",\n") + json.dumps(result.to_dict()))
         else:
@@ -341,9 +465,14 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     """Every ``stride``-th frame of a video file (or webcam index): faces and per-frame latency.
 
     With ``options.annotate`` the processed frames are written, boxes drawn, to
-    ``ANNOTATE/<name>_annotated.mp4``. Returns the summary (latency median/p90 in ms).
+    ``ANNOTATE/<name>_annotated.mp4`` (or the next free name, see ``AnnotationFolder``). A frame
+    the decoder cannot read is skipped and reading goes on up to the container's frame count; the
+    summary says how many were lost (``unread_frames``, the command then exits 1). Returns the
+    summary (latency median/p90 in ms).
     """
     import cv2
+
+    from edge.preprocess import captured_stderr
 
     out = out or sys.stdout
     if stride < 1:
@@ -352,15 +481,17 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     if not webcam and not os.path.isfile(source):
         raise EdgeError(f"video not found: {source}")
     predictor = Predictor(model_path, options)
+    annotations = AnnotationFolder(options.annotate, [] if webcam else [str(source)]) if options.annotate else None
     capture = cv2.VideoCapture(source)
     if not capture.isOpened():
         raise EdgeError(f"webcam {source} could not be opened (is a camera attached?)" if webcam
                         else f"{source} is not a readable video (OpenCV's FFmpeg could not open it)")
     fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) or None
+    total = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))) or None
     writer = None
-    annotated = None
-    latencies, frames_out = [], 0
+    annotated = partial = None
+    latencies, frames_out, frames_read, decoder_messages = [], 0, 0, 0
+    stopped_early = False
     name = f"webcam{source}" if webcam else Path(source).stem
     if as_json:
         header = {"schema": VIDEO_SCHEMA, "file": str(source), "model": str(model_path), "fps": fps, "stride": stride,
@@ -369,42 +500,63 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     else:
         out.write(f"{'frame':>7} {'ms':>7}  faces\n")
     index = -1
+    failures_in_a_row = 0
     try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            index += 1
-            if index % stride:
-                continue
-            faces, latency = predictor.predict(frame)
-            latencies.append(latency)
-            if options.annotate is not None:
-                if writer is None:
-                    options.annotate.mkdir(parents=True, exist_ok=True)
-                    annotated = options.annotate / f"{name}_annotated.mp4"
-                    writer = cv2.VideoWriter(str(annotated), cv2.VideoWriter_fourcc(*"mp4v"), fps / stride,
-                                             (frame.shape[1], frame.shape[0]))
-                writer.write(draw_faces(frame, faces))
-            entry = {"frame": index, "faces": faces, "latency_ms": round(latency, 2)}
-            if as_json:
-                out.write(("" if frames_out == 0 else ",\n") + json.dumps(entry))
-            else:
-                out.write(f"{index:>7} {latency:>7.1f}  " + ("; ".join(label_text(f) for f in faces) or "-") + "\n")
-            out.flush()
-            frames_out += 1
-            if progress:
-                progress(index + 1, total)
-            if max_frames is not None and frames_out >= max_frames:
-                break
+        # FFmpeg writes its decoding errors to fd 2: they are counted into one line, not printed per frame
+        with contextlib.nullcontext() if webcam else captured_stderr() as written:
+            while True:
+                ok, frame = capture.read()
+                index += 1
+                if not ok:
+                    failures_in_a_row += 1
+                    # a damaged frame is skipped and reading goes on to the container's frame count
+                    # (bounded, so a wrong count in a damaged header cannot keep it spinning)
+                    if webcam or total is None or index + 1 >= total or failures_in_a_row > MAX_UNREADABLE_IN_A_ROW:
+                        break
+                    continue
+                failures_in_a_row = 0
+                frames_read += 1
+                if index % stride:
+                    continue
+                faces, latency = predictor.predict(frame)
+                latencies.append(latency)
+                if annotations is not None:
+                    if writer is None:
+                        annotated = annotations.target(Path(f"{name}_annotated.mp4"), None if webcam else str(source))
+                        partial = annotated.with_name(f".{annotated.stem}.partial-{os.getpid()}.mp4")
+                        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps / stride,
+                                                 (frame.shape[1], frame.shape[0]))
+                    writer.write(draw_faces(frame, faces))
+                entry = {"frame": index, "faces": faces, "latency_ms": round(latency, 2)}
+                if as_json:
+                    out.write(("" if frames_out == 0 else ",\n") + json.dumps(entry))
+                else:
+                    out.write(f"{index:>7} {latency:>7.1f}  " + ("; ".join(label_text(f) for f in faces) or "-") + "\n")
+                out.flush()
+                frames_out += 1
+                if progress:
+                    progress(index + 1, total)
+                if max_frames is not None and frames_out >= max_frames:
+                    stopped_early = True
+                    break
+            if written is not None:
+                decoder_messages = len([line for line in written().splitlines() if line.strip()])
     finally:
         capture.release()
         if writer is not None:
             writer.release()
+            if frames_out:  # the annotated video appears under its name only once it is complete
+                os.replace(partial, annotated)
+                annotations.record(annotated, _sha256(annotated))
+            else:
+                Path(partial).unlink(missing_ok=True)
     if frames_out == 0 and not webcam:
         raise EdgeError(f"{source}: no frame could be decoded")
-    summary = {"frames": frames_out, "latency_ms": {"median": round(float(np.median(latencies)), 2) if latencies else None,
-                                                    "p90": round(float(np.percentile(latencies, 90)), 2) if latencies else None},
+    unread = 0 if (webcam or stopped_early or total is None) else max(0, total - frames_read)
+    summary = {"frames": frames_out, "frames_read": frames_read, "frames_in_file": total, "unread_frames": unread,
+               "decoder_messages": decoder_messages,
+               "latency_ms": {"median": round(float(np.median(latencies)), 2) if latencies else None,
+                              "p90": round(float(np.percentile(latencies, 90)), 2) if latencies else None},
                "annotated": str(annotated) if annotated else None}
     if as_json:
         out.write('\n], "summary": ' + json.dumps(summary) + "}\n")
@@ -412,3 +564,13 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
         out.write(f"{frames_out} frames, latency median {summary['latency_ms']['median']} ms, "
                   f"p90 {summary['latency_ms']['p90']} ms" + (f", annotated: {annotated}" if annotated else "") + "\n")
     return summary
+
+
+def unread_frames_message(source: str, summary: dict) -> str | None:
+    """The one line ``edge predict --video`` prints (and exits 1 with) when frames could not be read."""
+    if not summary.get("unread_frames"):
+        return None
+    messages = summary.get("decoder_messages") or 0
+    return (f"{source}: {summary['unread_frames']} of its {summary['frames_in_file']} frames could not be read "
+            f"(the video is damaged{f': the decoder reported {messages} errors' if messages else ''}); "
+            f"the {summary['frames_read']} frames read were processed")
