@@ -30,9 +30,9 @@ _MAX_FILE_BYTES = 200 * 1024 * 1024  # a 200 MB "image" is not a face chip; refu
 # 65000 x 65000 costs nothing. The README states this limit.
 MAX_IMAGE_PIXELS = 64_000_000
 TOO_LARGE = f"image too large (over {MAX_IMAGE_PIXELS // 1_000_000} megapixels by its header; not decoded)"
-# Formats whose header edge reads (so their size is known before decoding); OpenCV's other decoders
-# (JPEG 2000, AVIF, OpenEXR, HDR, PFM, Sun raster) are not offered a file at all.
-SUPPORTED_FORMATS = "JPEG, PNG, BMP, WebP, TIFF, GIF or PNM"
+# Only formats whose header ``image_dimensions`` reads (JPEG, PNG, BMP, WebP, TIFF, GIF, PNM) reach
+# the decoder, so every size is known before decoding; OpenCV's other decoders (JPEG 2000, AVIF,
+# OpenEXR, HDR, PFM, Sun raster) are not offered a file at all.
 # OpenCV's own limit, as a second fence behind the header check; it is read when cv2 is first
 # imported, so it only takes effect where this module imports cv2 first.
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_IMAGE_PIXELS))
@@ -82,10 +82,8 @@ def decode_image(path: str | os.PathLike) -> np.ndarray:
     if is_jpeg and not jpeg_has_end:
         # OpenCV happily decodes a truncated JPEG with a grey bottom; that is not a face.
         raise ImageError("truncated JPEG (no end-of-image marker after the image data)")
-    if dimensions is None:
-        raise ImageError(f"not a decodable image (not {SUPPORTED_FORMATS}, or its header is damaged)")
-    if 0 in dimensions:
-        raise ImageError("not a decodable image (its header declares 0 pixels)")
+    if dimensions is None or 0 in dimensions:  # a format edge does not read, or a damaged header
+        raise ImageError("not a decodable image")
     try:
         if is_jpeg:
             image, warnings = _imdecode_capturing_warnings(cv2, data)
