@@ -4,6 +4,10 @@
 //
 //   node benchmarks/web_latency.mjs --export runs/mobile-utk/export [--faces 300] [--data ../shared/data/utkface]
 //   node benchmarks/web_latency.mjs --export runs/mobile-utk/export --list /tmp/adience_faces.json
+//   node benchmarks/web_latency.mjs --export runs/mobile-utk/export --throttle 4 --threads 1
+// --throttle N: Chromium's CPU throttling (DevTools Emulation.setCPUThrottlingRate), like a mid-range
+// phone; --threads 1: LiteRT.js's threaded build (edge serve makes the page cross-origin isolated).
+// Page load: a phone-sized first visit and a repeat visit in one profile, bytes counted by the server.
 //
 // The export must be an `edge export --int8` directory (its web/ assets are written by `edge serve`
 // when missing). Without --list the faces are the UTKFace test split of its split.json, evenly
@@ -17,22 +21,28 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../web_demo/test/page.mjs';
+import { DEVICES, launch } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = { export: 'runs/mobile-utk/export', faces: 300, data: '../shared/data/utkface', loads: 3,
-  edge: path.join(root, '.venv/bin/edge') };
+  python: path.join(root, '.venv/bin/python'), throttle: 1, threads: 0 };
 for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    // stderr (one line per request) is dropped
-    const server = spawn(options.edge, ['serve', options.export, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    // edge serve with the benchmark harness (bench.html, face-api.js) on the allow-list; it prints the
+    // bytes it has sent after each line read on stdin
+    const script = 'import sys, threading\nfrom edge.app.serve import make_server\n'
+      + 's = make_server(sys.argv[1], port=0, quiet=True, bench=True, log=lambda m: None)\n'
+      + 'threading.Thread(target=s.serve_forever, daemon=True).start()\nprint("open", s.url, flush=True)\n'
+      + 'for line in sys.stdin:\n    print("bytes", s.bytes_sent, flush=True)\n';
+    const server = spawn(options.python, ['-c', script, options.export], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     let output = '';
     server.stdout.on('data', (chunk) => {
       output += chunk;
       const match = output.match(/open (http\S+)/);
-      if (match) resolve({ server, url: match[1] });
+      if (match && !server.url) { server.url = match[1]; resolve({ server, url: match[1] }); }
+      for (const waiter of server.waiters || []) waiter(output);
     });
     server.on('exit', (code) => reject(new Error(`edge serve exited with ${code}: ${output}`)));
   });
@@ -100,27 +110,54 @@ const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 const percentile = (values, q) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 const round = (value, digits = 2) => Number(value.toFixed(digits));
 
-async function pageLoad(url) {
-  // a fresh profile each time: nothing cached, everything downloaded from the local server
-  const { context, close } = await launch();
+function serverBytes(server) {
+  return new Promise((resolve) => {
+    const seen = (server.bytesLines ??= 0);
+    server.waiters = [(output) => {
+      const lines = output.match(/bytes (\d+)/g) || [];
+      if (lines.length > seen) { server.bytesLines = lines.length; server.waiters = []; resolve(Number(lines[lines.length - 1].split(' ')[1])); }
+    }];
+    server.stdin.write('bytes\n');
+  });
+}
+
+async function throttled(context, page) {
+  if (Number(options.throttle) > 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(options.throttle) });
+  }
+}
+
+async function ready(page) {
+  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 120000 });
+  const state = await page.evaluate(() => document.body.dataset.state);
+  if (state !== 'ready') throw new Error(`page did not get ready: ${await page.textContent('#message')}`);
+}
+
+async function pageLoad(server, url) {
+  // a fresh profile: a phone's first visit (nothing cached), then a repeat visit in the same profile
+  const { browser, close } = await launch();
   try {
-    const page = await context.newPage();
-    const responses = [];
-    page.on('response', (response) => responses.push(response));
-    const started = Date.now();
+    const context = await browser.newContext({ ...DEVICES.phone });
+    let page = await context.newPage();
+    await throttled(context, page);
+    const before = await serverBytes(server);
+    let started = Date.now();
     await page.goto(url);
-    await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 120000 });
+    await ready(page);
     const seconds = (Date.now() - started) / 1000;
-    const state = await page.evaluate(() => document.body.dataset.state);
-    if (state !== 'ready') throw new Error(`page did not get ready: ${await page.textContent('#message')}`);
-    let bytes = 0;
-    const files = [];
-    for (const response of responses) {
-      const size = (await response.request().sizes()).responseBodySize;
-      bytes += size;
-      files.push([new URL(response.url()).pathname, size]);
-    }
-    return { seconds, bytes, files: files.sort((a, b) => b[1] - a[1]) };
+    await page.waitForFunction(() => document.body.dataset.offline, null, { timeout: 120000 });
+    const first = await serverBytes(server);
+    await page.close();
+    page = await context.newPage();
+    await throttled(context, page);
+    started = Date.now();
+    await page.goto(url);
+    await ready(page);
+    const repeatSeconds = (Date.now() - started) / 1000;
+    const repeat = await serverBytes(server);
+    const threads = await page.evaluate(() => window.edgeDemo.threads);
+    return { seconds, repeatSeconds, bytes: first - before, repeatBytes: repeat - first, threads };
   } finally {
     await close();
   }
@@ -130,14 +167,16 @@ async function main() {
   const { server, url } = await startServer();
   try {
     const loads = [];
-    for (let i = 0; i < Number(options.loads); i++) loads.push(await pageLoad(url));
+    for (let i = 0; i < Number(options.loads); i++) loads.push(await pageLoad(server, url));
     const listed = options.list ? listFaces(options.list) : null;
     const { faces, testSize } = listed ? { faces: listed.faces, testSize: null } : testFaces();
-    const { context, close } = await launch();
+    const { browser, close } = await launch();
     let run;
     try {
+      const context = await browser.newContext();
       const page = await context.newPage();
-      await page.goto(`${url}bench.html`);
+      await throttled(context, page);
+      await page.goto(`${url}bench.html?threads=${Number(options.threads) ? 1 : 0}`);
       await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 120000 });
       const error = await page.evaluate(() => document.body.dataset.error);
       if (error) throw new Error(`benchmark page: ${error}`);
@@ -173,15 +212,18 @@ async function main() {
       export: options.export, faces: faces.length, test_split_size: testSize,
       ...(listed ? { list: options.list, list_source: listed.source, list_kind: listed.kind, list_total_records: listed.total,
         faces_with_age: withAge.length, faces_with_gender: withGender.length, faces_with_adience_group: withGroup.length } : {}),
-      browser: 'Debian chromium, headless', ours_runtime: 'LiteRT.js (@litertjs/core) WebAssembly, 1 thread',
+      browser: 'Debian chromium, headless', cpu_throttling: Number(options.throttle),
+      ours_runtime: `LiteRT.js (@litertjs/core) WebAssembly, ${run.threads ? 'threaded build' : '1 thread'}`
+        + `${run.flipAveraged ? ', flip-averaged file (two passes per face)' : ', one pass per face'}`,
       faceapi_runtime: `@vladmandic/face-api, tfjs ${run.tfjs} backend ${run.backend}, crossOriginIsolated ${run.crossOriginIsolated}`,
       ours_ms: { median: round(median(ours), 3), p90: round(percentile(ours, 0.9), 3), mean: round(mean(ours), 3),
         model_only_median: round(median(run.ours.map((r) => r.model_ms)), 3) },
       faceapi_ms: { median: round(median(theirs), 3), p90: round(percentile(theirs, 0.9), 3), mean: round(mean(theirs), 3) },
       speedup_median: round(median(theirs) / median(ours), 1), speedup_mean: round(mean(theirs) / mean(ours), 1),
       ours_accuracy: score(run.ours), faceapi_accuracy: score(run.theirs),
-      page_load: { seconds_median: round(median(loads.map((l) => l.seconds)), 2), bytes: loads[0].bytes,
-        largest_files: loads[0].files.slice(0, 6) },
+      page_load: { seconds_median: round(median(loads.map((l) => l.seconds)), 2),
+        repeat_seconds_median: round(median(loads.map((l) => l.repeatSeconds)), 2), first_visit_bytes: loads[0].bytes,
+        repeat_visit_bytes: loads[0].repeatBytes, page_threads: loads[0].threads },
     };
     console.log(listed
       ? `faces: ${result.faces} from ${options.list} (${listed.kind ?? 'faces'} in ${listed.source}, ${listed.total} records; `
@@ -204,11 +246,12 @@ async function main() {
         + `face-api.js ${theirs.mean_predicted_years}; exact ours ${pct(ours.exact)}, face-api.js ${pct(theirs.exact)}`);
     }
     }
-    console.log(`page load (fresh profile, localhost): ${result.page_load.seconds_median} s median of ${loads.length}, `
-      + `${(result.page_load.bytes / 1e6).toFixed(2)} MB downloaded`);
+    console.log(`page load (phone profile, localhost, CPU x${options.throttle}): first visit ${result.page_load.seconds_median} s `
+      + `median of ${loads.length}, ${(result.page_load.first_visit_bytes / 1e6).toFixed(2)} MB sent; repeat visit `
+      + `${result.page_load.repeat_seconds_median} s, ${(result.page_load.repeat_visit_bytes / 1e3).toFixed(1)} KB sent`);
     console.log(JSON.stringify(result));
   } finally {
-    server.kill('SIGINT');
+    server.kill('SIGTERM');
   }
 }
 

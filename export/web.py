@@ -223,6 +223,8 @@ def write_web_assets_for_model(model_path: Path, dest: Path, log: Log = print) -
     is then hidden), the parity check runs on seeded random inputs instead. A model that already
     has uint8 I/O (a web variant) is used as it is. Returns the manifest path's folder (``dest``).
     """
+    from edge.detect import write_detector_assets
+    from edge.io import write_bytes_atomic, write_json_atomic
     from edge.runtime import TFLiteModel
 
     model_path, dest = Path(model_path), Path(dest)

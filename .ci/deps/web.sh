@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Browser tests (tests/test_web_demo.py): Debian's Chromium + chromedriver, node/npm, openssl, and the page's
-# npm packages (LiteRT.js, playwright-core, face-api.js for the benchmark) from web_demo/package-lock.json.
+# npm packages (LiteRT.js, playwright-core; face-api.js and lighthouse for the benchmarks) from web_demo/package-lock.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 need=()

@@ -1,0 +1,71 @@
+// Lighthouse (npm lighthouse@12.2.3, pinned in web_demo/package.json) on the page in mobile emulation,
+// served by `edge serve` on this machine; Debian's Chromium with the project's headless flags.
+//   node benchmarks/web_lighthouse.mjs --export runs/mobile-utk/export [--runs 3]
+// Prints performance, accessibility and best-practices per run, the median, and a JSON line.
+// (BENCHMARKS.md, "In the browser"; the goals are accessibility >= 95 and performance >= 90.)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM, FLAGS } from '../web_demo/test/page.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'web_demo', 'package.json'));
+const options = { export: 'runs/mobile-utk/export', runs: 3, python: path.join(root, '.venv/bin/python') };
+for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const server = spawn(options.python, ['-c', 'import sys\nfrom edge.app.serve import serve\n'
+      + 'serve(sys.argv[1], port=0, log=lambda m: print(m, flush=True))', options.export], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    let output = '';
+    server.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = output.match(/open (http\S+)/);
+      if (match) resolve({ server, url: match[1] });
+    });
+    server.on('exit', (code) => reject(new Error(`edge serve exited with ${code}: ${output}`)));
+  });
+}
+
+const median = (values) => { const s = [...values].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+async function main() {
+  const { default: lighthouse } = await import(require.resolve('lighthouse'));
+  const chromeLauncher = await import(require.resolve('chrome-launcher'));
+  const { server, url } = await startServer();
+  const runs = [];
+  try {
+    for (let i = 0; i < Number(options.runs); i++) {
+      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-lighthouse-'));
+      const chrome = await chromeLauncher.launch({ chromePath: CHROMIUM, userDataDir: profile, chromeFlags: FLAGS });
+      try {
+        // the default config: mobile form factor, Moto G Power screen, simulated slow 4G and 4x CPU
+        const result = await lighthouse(url, { port: chrome.port, output: 'json', logLevel: 'error',
+          onlyCategories: ['performance', 'accessibility', 'best-practices'] });
+        const { categories, audits } = result.lhr;
+        runs.push({ performance: Math.round(100 * categories.performance.score),
+          accessibility: Math.round(100 * categories.accessibility.score),
+          best_practices: Math.round(100 * categories['best-practices'].score),
+          fcp_ms: Math.round(audits['first-contentful-paint'].numericValue), lcp_ms: Math.round(audits['largest-contentful-paint'].numericValue),
+          tbt_ms: Math.round(audits['total-blocking-time'].numericValue),
+          failed: Object.values(audits).filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode === 'binary').map((a) => a.id) });
+        console.log(`run ${i + 1}: ${JSON.stringify(runs[runs.length - 1])}`);
+      } finally {
+        await chrome.kill();
+        fs.rmSync(profile, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    server.kill('SIGTERM');
+  }
+  const summary = { lighthouse: '12.2.3', url, runs: runs.length };
+  for (const key of ['performance', 'accessibility', 'best_practices', 'fcp_ms', 'lcp_ms', 'tbt_ms']) summary[key] = median(runs.map((r) => r[key]));
+  console.log(`median of ${runs.length}: performance ${summary.performance}, accessibility ${summary.accessibility}, `
+    + `best practices ${summary.best_practices} (FCP ${summary.fcp_ms} ms, LCP ${summary.lcp_ms} ms, TBT ${summary.tbt_ms} ms)`);
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
