@@ -66,24 +66,26 @@ def test_two_inputs_with_the_same_name_get_distinct_copies(model, utkface_dir, t
 @pytest.mark.slow
 def test_files_edge_did_not_write_are_kept_whatever_their_names(model, utkface_dir, tmp_path):
     chip = real_chips(utkface_dir, 1)[0]
+    stem = Path(chip.name).stem
     out = tmp_path / "out"
     out.mkdir()
-    mine = out / "face.jpg"
-    mine.write_text("my own face.jpg, not edge's")
+    mine = out / chip.name  # the very name edge would give the copy
+    mine.write_text("my own file, not edge's")
     result = run_cli("predict", model, chip, "--no-detect", "--annotate", out)
     assert result.exit_code == 0, result.output
-    assert mine.read_text() == "my own face.jpg, not edge's"
-    edge_copy = out / f"{Path(chip.name).stem}.jpg"
-    assert edge_copy.is_file() and _recorded(out) == {edge_copy.name: _digest(edge_copy)}
+    assert mine.read_text() == "my own file, not edge's"
+    edge_copy = out / f"{stem}_annotated.jpg"
+    assert _recorded(out) == {edge_copy.name: _digest(edge_copy)}
     # a file edge wrote, changed since by the user, is the user's now: kept, the copy goes beside it
     edge_copy.write_bytes(b"edited by the user")
     assert run_cli("predict", model, chip, "--no-detect", "--annotate", out).exit_code == 0
-    assert edge_copy.read_bytes() == b"edited by the user"
-    assert (out / f"{Path(chip.name).stem}_annotated.jpg").is_file()
+    assert edge_copy.read_bytes() == b"edited by the user" and mine.read_text() == "my own file, not edge's"
+    assert (out / f"{stem}_annotated_2.jpg").is_file()
     # a marker that is not edge's is refused before anything is written
     (out / ANNOTATIONS_MARKER).write_text("my notes\n")
     refused = run_cli("predict", model, chip, "--no-detect", "--annotate", out)
     assert refused.exit_code == 2 and ANNOTATIONS_MARKER in refused.output
+    assert (out / ANNOTATIONS_MARKER).read_text() == "my notes\n"
 
 
 @pytest.mark.slow

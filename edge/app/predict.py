@@ -26,7 +26,11 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
      "summary": {"inputs": int, "processed": int, "failed": int, "no_face": int, "faces": int}}
 
 ``--video`` documents are ``{"schema": "edge.app.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
-"faces": [...], "latency_ms": float}], "latency_ms": {"median", "p90"}, ...}``.
+"faces": [...], "latency_ms": float}], "summary": {"frames", "frames_read", "frames_in_file", "unread_frames",
+"decoder_messages", "latency_ms": {"median", "p90"}, "annotated"}}``.
+
+A directory input that yields no file (empty, no image suffix, unreadable) is an ``images`` entry of
+its own: ``file`` is the directory, ``error`` the reason, counted in ``failed``.
 """
 
 from __future__ import annotations
