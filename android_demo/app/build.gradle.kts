@@ -33,7 +33,9 @@ android {
         viewBinding = true
     }
     androidResources {
-        noCompress += "tflite"  // models are read straight from the APK
+        // stored uncompressed: smaller deltas on update and AssetManager can hand out a file descriptor (the app reads
+        // the bytes into a direct buffer either way, so this is about APK size and load time, not correctness)
+        noCompress += "tflite"
     }
 }
 
@@ -53,8 +55,6 @@ dependencies {
     implementation(libs.androidx.core.ktx)
     implementation(libs.androidx.appcompat)
     implementation(libs.androidx.activity.ktx)
-    implementation(libs.androidx.lifecycle.runtime.ktx)
-    implementation(libs.kotlinx.coroutines.android)
 
     androidTestImplementation(libs.androidx.test.junit)
     androidTestImplementation(libs.androidx.test.runner)

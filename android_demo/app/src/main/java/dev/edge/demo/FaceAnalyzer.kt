@@ -7,11 +7,11 @@ import dev.edge.core.BlazeFace
 import dev.edge.core.CropBox
 import dev.edge.core.EmbeddedSpec
 import dev.edge.core.FaceLabel
+import dev.edge.core.Frames
 import dev.edge.core.ModelSpec
 import dev.edge.core.OutputDecoder
 import dev.edge.core.Preprocessor
 import dev.edge.core.SpecException
-import org.tensorflow.lite.DataType
 import java.nio.ByteBuffer
 
 /** One classified face: where it is (image pixels), its crop, dequantized outputs, label and latency. */
@@ -93,12 +93,20 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
         }
     }
 
-    /** Detect, crop, classify and label every face of an ARGB_8888 bitmap (already upright). */
+    /**
+     * Detect, crop, classify and label every face of an upright ARGB_8888 bitmap. Its stored pixel values are used as
+     * they are (copyPixelsToBuffer, no colour-space conversion): a Display-P3 photo gives the same pixels that
+     * Python's OpenCV reads from the file, which ignores the colour profile too.
+     */
     fun analyze(bitmap: Bitmap): FrameResult {
+        val rgba = ByteBuffer.allocate(bitmap.width * bitmap.height * 4)
+        bitmap.copyPixelsToBuffer(rgba)
+        return analyze(Frames.rgbaToArgb(rgba.array(), bitmap.width * bitmap.height), bitmap.width, bitmap.height)
+    }
+
+    /** Detect, crop, classify and label every face of upright ARGB pixels. */
+    fun analyze(argb: IntArray, width: Int, height: Int): FrameResult {
         val start = SystemClock.elapsedRealtimeNanos()
-        val width = bitmap.width
-        val height = bitmap.height
-        val argb = IntArray(width * height).also { bitmap.getPixels(it, 0, width, 0, 0, width, height) }
         val faces = detect(argb, width, height)
         val detectMs = (SystemClock.elapsedRealtimeNanos() - start) / 1e6
         val results = if (blazeFace == null) {
@@ -117,8 +125,7 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
         val faceDecoder = blazeFace ?: return emptyList()
         val letterbox = faceDecoder.letterbox(argb, width, height)
         val input = detectorInput ?: return emptyList()
-        input.rewind()
-        input.asFloatBuffer().put(letterbox.input)
+        Frames.fillInput(input, letterbox.input, model.input.dataType().name, model.input.quantization())
         val boxes = model.output(boxesIndex).newBuffer()
         val scores = model.output(scoresIndex).newBuffer()
         model.interpreter.runForMultipleInputsOutputs(arrayOf(input), mapOf(boxesIndex to boxes, scoresIndex to scores))
@@ -131,15 +138,8 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
         val start = SystemClock.elapsedRealtimeNanos()
         val input = classifier.input
         val floats = preprocessor.toFloat(preprocessor.pixels(argb, width, height, crop))
-        inputBuffer.rewind()
-        when (input.dataType()) {
-            DataType.FLOAT32 -> inputBuffer.asFloatBuffer().put(floats)
-            DataType.INT8 -> input.quantization()!!.quantize(floats, -128, 127).forEach { inputBuffer.put(it.toByte()) }
-            DataType.UINT8 -> input.quantization()!!.quantize(floats, 0, 255).forEach { inputBuffer.put(it.toByte()) }
-            else -> throw SpecException("$MODEL_ASSET has a ${input.dataType()} input: export float32 or int8 models")
-        }
-        inputBuffer.rewind()
-        outputBuffers.values.forEach { it.rewind() }
+        Frames.fillInput(inputBuffer, floats, input.dataType().name, input.quantization())
+        outputBuffers.values.forEach { it.clear() }  // LiteRT writes each output at its buffer's position
         classifier.interpreter.runForMultipleInputsOutputs(arrayOf(inputBuffer), outputBuffers)
         val outputs = spec.outputs.associate { out ->
             out.name to classifier.output(out.tfliteIndex).readFloats(outputBuffers.getValue(out.tfliteIndex))

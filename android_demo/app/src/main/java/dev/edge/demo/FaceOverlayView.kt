@@ -5,6 +5,7 @@ import android.graphics.Canvas
 import android.graphics.Color
 import android.graphics.Paint
 import android.graphics.RectF
+import dev.edge.core.Frames
 import android.util.AttributeSet
 import android.view.View
 import java.util.Locale
@@ -43,19 +44,11 @@ class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, at
     override fun onDraw(canvas: Canvas) {
         super.onDraw(canvas)
         val frame = result ?: return
-        val scale = when (scaling) {
-            Scaling.FILL -> maxOf(width.toFloat() / frame.width, height.toFloat() / frame.height)
-            Scaling.FIT -> minOf(width.toFloat() / frame.width, height.toFloat() / frame.height)
-        }
-        val dx = (width - frame.width * scale) / 2
-        val dy = (height - frame.height * scale) / 2
         for (face in frame.faces) {
-            val x0 = face.crop.x0 * scale + dx
-            val x1 = face.crop.x1 * scale + dx
-            // the front camera's preview is mirrored; the analysed frame is not
-            val left = if (mirrored) width - x1 else x0
-            val right = if (mirrored) width - x0 else x1
-            val box = RectF(left, face.crop.y0 * scale + dy, right, face.crop.y1 * scale + dy)
+            // the front camera's preview is mirrored; the analysed frame is not (Frames.toView, tested in the core)
+            val (left, top, right, bottom) = Frames.toView(face.crop, frame.width, frame.height, width, height,
+                scaling == Scaling.FILL, mirrored)
+            val box = RectF(left, top, right, bottom)
             canvas.drawRect(box, boxPaint)
             val text = "${face.label.text()}  ${String.format(Locale.ROOT, "%.1f ms", face.latencyMs)}"
             val textWidth = textPaint.measureText(text)

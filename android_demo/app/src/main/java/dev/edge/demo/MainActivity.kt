@@ -5,12 +5,12 @@ import android.content.pm.PackageManager
 import android.graphics.Bitmap
 import android.graphics.BitmapFactory
 import android.graphics.ImageDecoder
-import android.graphics.Matrix
+import android.media.ExifInterface
 import android.net.Uri
 import android.os.Build
 import android.os.Bundle
+import android.view.OrientationEventListener
 import android.view.View
-import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.appcompat.app.AppCompatActivity
 import androidx.camera.core.CameraSelector
@@ -19,6 +19,9 @@ import androidx.camera.core.ImageProxy
 import androidx.camera.core.Preview
 import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.core.content.ContextCompat
+import androidx.core.view.ViewCompat
+import androidx.core.view.WindowInsetsCompat
+import dev.edge.core.Frames
 import dev.edge.demo.databinding.ActivityMainBinding
 import java.util.Locale
 import java.util.concurrent.ExecutorService
@@ -27,6 +30,7 @@ import java.util.concurrent.Executors
 /**
  * Live camera (CameraX preview + ImageAnalysis, latest frame only) or a photo from the gallery;
  * every face is labelled on screen with its per-face latency, the frame latency on top.
+ * Android wiring only: the arithmetic on frames, boxes, tensors and photo sizes is in the core (Frames).
  */
 class MainActivity : AppCompatActivity() {
     private lateinit var binding: ActivityMainBinding
@@ -36,12 +40,28 @@ class MainActivity : AppCompatActivity() {
     private var threads = FaceAnalyzer.DEFAULT_THREADS
     private var lensFacing = CameraSelector.LENS_FACING_BACK
     private var cameraProvider: ProcessCameraProvider? = null
+    private var preview: Preview? = null
+    private var analysis: ImageAnalysis? = null
     private var photoMode = false
+
+    // The display's rotation, from the device orientation: right after a rotation the PreviewView's display is not
+    // attached yet, and a 180-degree turn recreates nothing, so reading preview.display would leave frames sideways.
+    private val orientationListener by lazy {
+        object : OrientationEventListener(this) {
+            override fun onOrientationChanged(orientation: Int) {
+                val rotation = Frames.surfaceRotation(orientation)
+                if (rotation >= 0) {
+                    preview?.setTargetRotation(rotation)
+                    analysis?.setTargetRotation(rotation)
+                }
+            }
+        }
+    }
 
     private val cameraPermission = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
         if (granted) startCamera() else binding.status.setText(R.string.camera_permission_needed)
     }
-    private val pickPhoto = registerForActivityResult(ActivityResultContracts.PickVisualMedia()) { uri ->
+    private val pickPhoto = registerForActivityResult(ActivityResultContracts.GetContent()) { uri ->
         if (uri != null) showPhoto(uri)
     }
 
@@ -49,6 +69,14 @@ class MainActivity : AppCompatActivity() {
         super.onCreate(savedInstanceState)
         binding = ActivityMainBinding.inflate(layoutInflater)
         setContentView(binding.root)
+        // targetSdk 35+ draws edge to edge: keep the status line and the buttons off the system bars
+        val statusPadding = binding.status.paddingTop  // the layout's own 8dp
+        ViewCompat.setOnApplyWindowInsetsListener(binding.root) { _, insets ->
+            val bars = insets.getInsets(WindowInsetsCompat.Type.systemBars() or WindowInsetsCompat.Type.displayCutout())
+            binding.status.setPadding(bars.left + statusPadding, bars.top + statusPadding, bars.right + statusPadding, statusPadding)
+            binding.buttons.setPadding(bars.left, statusPadding, bars.right, bars.bottom + statusPadding)
+            insets
+        }
         binding.threads.text = getString(R.string.threads, threads)
         binding.threads.setOnClickListener {
             threads = if (threads >= MAX_THREADS) 1 else threads * 2
@@ -61,8 +89,7 @@ class MainActivity : AppCompatActivity() {
             if (!photoMode) bindCamera()
         }
         binding.photoMode.setOnClickListener {
-            if (photoMode) leavePhotoMode()
-            else pickPhoto.launch(PickVisualMediaRequest(ActivityResultContracts.PickVisualMedia.ImageOnly))
+            if (photoMode) leavePhotoMode() else pickPhoto.launch("image/*")
         }
         loadAnalyzer()
         if (ContextCompat.checkSelfPermission(this, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED) {
@@ -72,6 +99,16 @@ class MainActivity : AppCompatActivity() {
         }
     }
 
+    override fun onStart() {
+        super.onStart()
+        orientationListener.enable()
+    }
+
+    override fun onStop() {
+        orientationListener.disable()
+        super.onStop()
+    }
+
     /** (Re)create the interpreters with the current thread count, on the analysis thread. */
     private fun loadAnalyzer() {
         analysisExecutor.execute {
@@ -79,7 +116,7 @@ class MainActivity : AppCompatActivity() {
             analyzer = try {
                 FaceAnalyzer(this, threads)
             } catch (error: Exception) {
-                runOnUiThread { binding.status.text = error.message }
+                showError(error)
                 null
             }
         }
@@ -100,28 +137,39 @@ class MainActivity : AppCompatActivity() {
             binding.status.text = "No ${if (lensFacing == CameraSelector.LENS_FACING_FRONT) "front" else "back"} camera"
             return
         }
-        val rotation = binding.preview.display?.rotation ?: 0
-        val preview = Preview.Builder().setTargetRotation(rotation).build()
-            .also { it.setSurfaceProvider(binding.preview.surfaceProvider) }
-        val analysis = ImageAnalysis.Builder()
-            .setTargetRotation(rotation)
+        // no target rotation here: CameraX takes the display's at bind time, the orientation listener updates it
+        val newPreview = Preview.Builder().build().also { it.setSurfaceProvider(binding.preview.surfaceProvider) }
+        val newAnalysis = ImageAnalysis.Builder()
             .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
             .setOutputImageFormat(ImageAnalysis.OUTPUT_IMAGE_FORMAT_RGBA_8888)
             .build()
-        analysis.setAnalyzer(analysisExecutor) { image -> analyzeFrame(image) }
+        newAnalysis.setAnalyzer(analysisExecutor) { image -> analyzeFrame(image) }
         provider.unbindAll()
-        provider.bindToLifecycle(this, selector, preview, analysis)
+        provider.bindToLifecycle(this, selector, newPreview, newAnalysis)
+        preview = newPreview
+        analysis = newAnalysis
     }
 
     private fun analyzeFrame(image: ImageProxy) {
-        val bitmap = image.use { it.toBitmap().rotated(it.imageInfo.rotationDegrees) }
-        val frame = analyzer?.analyze(bitmap) ?: return
         val mirror = lensFacing == CameraSelector.LENS_FACING_FRONT
-        runOnUiThread {
-            if (!photoMode) {
-                binding.overlay.show(frame, FaceOverlayView.Scaling.FILL, mirror)
-                binding.status.text = statusLine(frame)
+        try {
+            val frame = image.use { proxy ->
+                val current = analyzer ?: return
+                val bitmap = proxy.toBitmap()
+                val argb = IntArray(bitmap.width * bitmap.height)
+                bitmap.getPixels(argb, 0, bitmap.width, 0, 0, bitmap.width, bitmap.height)
+                val size = IntArray(2)
+                val upright = Frames.rotate(argb, bitmap.width, bitmap.height, proxy.imageInfo.rotationDegrees, size)
+                current.analyze(upright, size[0], size[1])
             }
+            runOnUiThread {
+                if (!photoMode) {
+                    binding.overlay.show(frame, FaceOverlayView.Scaling.FILL, mirror)
+                    binding.status.text = statusLine(frame)
+                }
+            }
+        } catch (error: Throwable) {
+            showError(error)  // one bad frame (or out of memory) is a message, never a crash
         }
     }
 
@@ -132,14 +180,27 @@ class MainActivity : AppCompatActivity() {
         binding.photo.visibility = View.VISIBLE
         binding.photoMode.setText(R.string.live_camera)
         analysisExecutor.execute {
-            val bitmap = decodePhoto(uri)
-            val frame = analyzer?.analyze(bitmap)
-            runOnUiThread {
-                binding.photo.setImageBitmap(bitmap)
-                binding.overlay.show(frame, FaceOverlayView.Scaling.FIT, false)
-                if (frame != null) binding.status.text = statusLine(frame)
+            try {
+                val bitmap = decodePhoto(uri)
+                if (bitmap == null) {
+                    runOnUiThread { binding.status.setText(R.string.not_an_image) }
+                    return@execute
+                }
+                val frame = analyzer?.analyze(bitmap)
+                runOnUiThread {
+                    binding.photo.setImageBitmap(bitmap)
+                    binding.overlay.show(frame, FaceOverlayView.Scaling.FIT, false)
+                    if (frame != null) binding.status.text = statusLine(frame)
+                }
+            } catch (error: Throwable) {
+                showError(error)  // a corrupt photo, a spec error or out of memory: a message, the app keeps running
             }
         }
+    }
+
+    private fun showError(error: Throwable) {
+        val message = getString(R.string.analysis_failed, error.javaClass.simpleName, error.message ?: "")
+        runOnUiThread { binding.status.text = message }
     }
 
     private fun leavePhotoMode() {
@@ -151,16 +212,43 @@ class MainActivity : AppCompatActivity() {
         bindCamera()
     }
 
-    /** A software ARGB_8888 bitmap, upright (ImageDecoder applies EXIF rotation). */
-    private fun decodePhoto(uri: Uri): Bitmap =
+    /**
+     * A software ARGB_8888 bitmap, upright, at most Frames.MAX_PHOTO_PIXELS (sampled while decoding, so a 50 MP photo
+     * never sits in memory whole), stored values kept (no colour-space conversion); null when it is not an image.
+     */
+    private fun decodePhoto(uri: Uri): Bitmap? =
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
-            ImageDecoder.decodeBitmap(ImageDecoder.createSource(contentResolver, uri)) { decoder, _, _ ->
+            ImageDecoder.decodeBitmap(ImageDecoder.createSource(contentResolver, uri)) { decoder, info, _ ->
                 decoder.allocator = ImageDecoder.ALLOCATOR_SOFTWARE
+                val target = Frames.targetSize(info.size.width, info.size.height, Frames.MAX_PHOTO_PIXELS)
+                decoder.setTargetSize(target[0], target[1])
             }.copy(Bitmap.Config.ARGB_8888, false)
         } else {
-            contentResolver.openInputStream(uri).use { BitmapFactory.decodeStream(it) }
-                .copy(Bitmap.Config.ARGB_8888, false)
+            decodeSampledUpright(uri)
         }
+
+    /** Android 7-8.1: BitmapFactory samples but ignores EXIF orientation, so the core turns the pixels upright. */
+    private fun decodeSampledUpright(uri: Uri): Bitmap? {
+        val bounds = BitmapFactory.Options().apply { inJustDecodeBounds = true }
+        contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, bounds) }
+        if (bounds.outWidth <= 0 || bounds.outHeight <= 0) return null
+        val options = BitmapFactory.Options().apply {
+            inSampleSize = Frames.sampleSize(bounds.outWidth, bounds.outHeight, Frames.MAX_PHOTO_PIXELS)
+            inPreferredConfig = Bitmap.Config.ARGB_8888
+        }
+        val decoded = contentResolver.openInputStream(uri)?.use { BitmapFactory.decodeStream(it, null, options) } ?: return null
+        val orientation = contentResolver.openInputStream(uri)?.use {
+            ExifInterface(it).getAttributeInt(ExifInterface.TAG_ORIENTATION, ExifInterface.ORIENTATION_NORMAL)
+        } ?: ExifInterface.ORIENTATION_NORMAL
+        val (degrees, mirrored) = Frames.exifTransform(orientation)
+        if (degrees == 0 && mirrored == 0) return decoded
+        var argb = IntArray(decoded.width * decoded.height)
+        decoded.getPixels(argb, 0, decoded.width, 0, 0, decoded.width, decoded.height)
+        if (mirrored == 1) argb = Frames.mirror(argb, decoded.width, decoded.height)
+        val size = IntArray(2)
+        val upright = Frames.rotate(argb, decoded.width, decoded.height, degrees, size)
+        return Bitmap.createBitmap(upright, size[0], size[1], Bitmap.Config.ARGB_8888)
+    }
 
     private fun statusLine(frame: FrameResult): String {
         val spec = analyzer?.spec
@@ -180,8 +268,3 @@ class MainActivity : AppCompatActivity() {
         private const val MAX_THREADS = 4
     }
 }
-
-/** The bitmap turned upright: CameraX reports how far the sensor image is rotated. */
-fun Bitmap.rotated(degrees: Int): Bitmap =
-    if (degrees == 0) this
-    else Bitmap.createBitmap(this, 0, 0, width, height, Matrix().apply { postRotate(degrees.toFloat()) }, true)
