@@ -31,6 +31,8 @@ AGE_OUT_OF_RANGE = f"age outside 0..{MAX_AGE_YEARS} years"
 # accepted CSV header names per field (case-insensitive); the first one is the documented name
 CSV_COLUMNS = {"path": ("path", "file", "filename", "image", "image_path"), "age": ("age", "age_years", "years"),
                "gender": ("gender", "sex")}
+UTK_RACES = ("White", "Black", "Asian", "Indian", "Others")  # UTKFace's race code 0..4, as its README names them
+CSV_GROUP_COLUMNS = ("race", "group")  # optional CSV columns edge validate --by reports accuracy by
 _UTK_NAME = re.compile(r"^(\d{1,3})_([01])_([0-4])_(\d+)\.jpg\.chip\.jpg$")
 
 
@@ -42,6 +44,7 @@ class FaceRecord:
     ``adience_group``: the Adience 8-group index when the label was an Adience range, else None.
     ``gender``: 0 = male, 1 = female, None = unknown. ``fold``: fold id (Adience) or ``""``.
     ``subject``: identity key when the source has one (Adience user_id), else ``""``.
+    ``attributes``: (name, value) group labels the source carries, for per-group accuracy only.
     """
 
     path: str
@@ -50,6 +53,9 @@ class FaceRecord:
     fold: str = ""
     subject: str = ""
     adience_group: int | None = None
+    # groups to report accuracy by (``edge validate --by``): (("race", "Asian"),) from UTKFace's race code,
+    # a CSV's race/group columns; never used for training
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -198,7 +204,9 @@ def load_utkface(root: Path) -> Dataset:
         if not plausible_age(float(match.group(1))):
             skipped.add(AGE_OUT_OF_RANGE, file.name)
             continue
-        listed.append((str(file.relative_to(root)), FaceRecord(str(file), float(match.group(1)), int(match.group(2)))))
+        race = (("race", UTK_RACES[int(match.group(3))]),)
+        listed.append((str(file.relative_to(root)),
+                       FaceRecord(str(file), float(match.group(1)), int(match.group(2)), attributes=race)))
     # the public download ships the same chips in several folders (UTKFace/, crop_part1/): one image, one record
     return Dataset("utkface", root, merge_copies(listed, skipped), skipped, pre_aligned=True)
 
@@ -360,7 +368,9 @@ def load_csv(csv_path: Path) -> Dataset:
             if not image.is_file():
                 skipped.add("image not present", where)
                 continue
-            record = FaceRecord(str(image), age_years, gender, extra.get("fold", ""), extra.get("subject", ""), group)
+            attributes = tuple((name, extra[name]) for name in CSV_GROUP_COLUMNS if extra.get(name))
+            record = FaceRecord(str(image), age_years, gender, extra.get("fold", ""), extra.get("subject", ""), group,
+                                attributes)
             listed.append((where, record))
     records = merge_copies(listed, skipped, duplicate_reason="duplicate row (image already listed)")
     return Dataset("csv", csv_path, records, skipped, pre_aligned=True)

@@ -48,19 +48,27 @@ class Decoded:
     gender_prob: np.ndarray  # float (N,), P(female) (or the tuple's raw gender value)
     age_probs: np.ndarray | None = None  # (N, K) where the model gives a distribution
     undefined: np.ndarray | None = None  # bool (N,), fcn2hot only: not a clean 2-hot
+    age_low: np.ndarray | None = None  # float (N,): the age range (edge.calibration), where the spec asks for one
+    age_high: np.ndarray | None = None
+    gender_unsure: np.ndarray | None = None  # bool (N,): calibrated confidence below the spec's threshold
 
     def labels(self, spec: Spec, index: int) -> dict:
         """Human-readable labels of face ``index`` (``undefined``: show "Undefined", ask to retry)."""
         age_class = int(self.age_class[index])
         gender = int(self.gender[index])
         undefined = bool(self.undefined[index]) if self.undefined is not None else False
-        return {
+        labels = {
             "age_group": spec.age_class_names[age_class] if age_class >= 0 and spec.age_class_names else None,
             "age_years": round(float(self.age_years[index]), 2),
             "gender": spec.gender_class_names[gender] if gender >= 0 else None,
             "gender_prob_female": round(float(self.gender_prob[index]), 4),
             "undefined": undefined,
         }
+        if self.age_low is not None:
+            labels["age_range"] = [round(float(self.age_low[index]), 2), round(float(self.age_high[index]), 2)]
+        if self.gender_unsure is not None:
+            labels["gender_unsure"] = bool(self.gender_unsure[index])
+        return labels
 
 
 def group_bounds(centers: np.ndarray) -> np.ndarray:
@@ -82,14 +90,9 @@ def median_years(probs: np.ndarray, centers: np.ndarray) -> np.ndarray:
     the MAE of the label-distribution models (BENCHMARKS.md), so their specs ask for it
     (``decoding["age_years"] = "median"``).
     """
-    probs = np.asarray(probs, np.float64)
-    bounds = group_bounds(centers)
-    share = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
-    below = np.cumsum(share, axis=1) - share  # mass of the groups before each one
-    group = np.minimum((np.cumsum(share, axis=1) < 0.5).sum(axis=1), share.shape[1] - 1)
-    rows = np.arange(len(share))
-    within = np.clip((0.5 - below[rows, group]) / np.maximum(share[rows, group], 1e-12), 0.0, 1.0)
-    return bounds[group] + within * (bounds[group + 1] - bounds[group])
+    from edge.calibration import distribution_quantile
+
+    return distribution_quantile(probs, group_bounds(centers), 0.5)
 
 
 def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
@@ -137,13 +140,33 @@ def decode_outputs(spec: Spec, outputs: dict[str, np.ndarray]) -> Decoded:
         else:
             raise ValueError(f"unknown output kind {out.kind}")
     n = len(next(iter(outputs.values())))
-    return Decoded(
+    decoded = Decoded(
         age_class=np.asarray(age_class if age_class is not None else np.full(n, UNDEFINED), dtype=np.int64),
         age_years=np.asarray(age_years if age_years is not None else np.full(n, np.nan), dtype=np.float64),
         gender=np.asarray(gender if gender is not None else np.full(n, UNDEFINED), dtype=np.int64),
         gender_prob=np.asarray(gender_prob if gender_prob is not None else np.full(n, np.nan), dtype=np.float64),
         age_probs=age_probs, undefined=undefined,
     )
+    return apply_calibration(decoded, spec)
+
+
+def apply_calibration(decoded: Decoded, spec: Spec) -> Decoded:
+    """The spec's calibration (``edge.calibration``): calibrated P(female), "not sure", the age range.
+
+    A spec without the keys (every file exported before calibration) decodes exactly as before.
+    """
+    from edge import calibration
+
+    decoding = spec.decoding
+    if "gender_temperature" in decoding and not np.isnan(decoded.gender_prob).all():
+        decoded.gender_prob = calibration.calibrate_gender(decoded.gender_prob, float(decoding["gender_temperature"]))
+    if "gender_unsure_below" in decoding and not np.isnan(decoded.gender_prob).all():
+        decoded.gender_unsure = calibration.unsure(decoded.gender_prob, float(decoding["gender_unsure_below"]))
+    if "age_interval_mass" in decoding and decoded.age_probs is not None:
+        bounds = group_bounds(np.asarray(spec.age_class_centers, np.float64))
+        decoded.age_low, decoded.age_high = calibration.age_interval(decoded.age_probs, bounds,
+                                                                     float(decoding["age_interval_mass"]))
+    return decoded
 
 
 def regroup(decoded: Decoded, scheme_name: str) -> Decoded:
@@ -156,7 +179,8 @@ def regroup(decoded: Decoded, scheme_name: str) -> Decoded:
     years = np.nan_to_num(decoded.age_years, nan=-1.0)
     classes = np.asarray([scheme.group_of_years(y) if y >= 0 else UNDEFINED for y in years], np.int64)
     return Decoded(age_class=classes, age_years=decoded.age_years, gender=decoded.gender,
-                   gender_prob=decoded.gender_prob, age_probs=None, undefined=decoded.undefined)
+                   gender_prob=decoded.gender_prob, age_probs=None, undefined=decoded.undefined,
+                   age_low=decoded.age_low, age_high=decoded.age_high, gender_unsure=decoded.gender_unsure)
 
 
 def mirror(faces: np.ndarray) -> np.ndarray:

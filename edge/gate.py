@@ -5,6 +5,10 @@ is judged: by its ACCURACY DELTAS against the float model on the same held-out l
 (gender accuracy drop in percentage points, age MAE increase in years). A broken int8 model
 (wrong ranges, clipped logits) loses many points and fails; a good one moves by a face or two.
 
+Averages hide who pays for quantization, so the same deltas are also gated on every group of
+faces (age band, gender, race where known; ``edge.groups``) that has enough faces to judge, with
+wider limits (a group's figures move more with one face).
+
 Agreement with float (same predicted label) is reported beside it, counted only on DECISIVE
 faces: faces whose float top-2 age probabilities (or gender probability vs 0.5) differ by more
 than one int8 output step. A near-tie flips under any int8 model, so counting it would gate on
@@ -23,6 +27,11 @@ from edge.decode import Decoded
 
 DEFAULT_MAX_GENDER_DROP = 1.0  # pp; the export check runs on <= 1000 held-out faces (1 face = 0.1 pp)
 DEFAULT_MAX_MAE_INCREASE = 0.25  # years
+# the worst-group gate (edge.groups): int8 against float on each group with enough faces; one face of a
+# 100-face group is 1 pp, so the group limits sit above the sampling noise measured on validation (BENCHMARKS.md)
+DEFAULT_GROUP_MIN_FACES = 100
+DEFAULT_MAX_GROUP_GENDER_DROP = 2.0  # pp
+DEFAULT_MAX_GROUP_MAE_INCREASE = 0.5  # years
 INT8_PROBABILITY_STEP = 1.0 / 256  # TFLite's int8 softmax/sigmoid outputs use scale 1/256
 
 

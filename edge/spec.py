@@ -207,6 +207,10 @@ class Spec:
                                 "numbers (one between each two age classes)")
             for position, value in enumerate(thresholds):
                 _check_number(f"decoding.tuple_age_thresholds[{position}]", value)
+        for key, low, high in (("gender_temperature", 0.05, 100.0), ("age_interval_mass", 0.01, 1.0),
+                               ("gender_unsure_below", 0.5, 1.0)):  # edge.calibration's keys
+            if key in self.decoding:
+                _check_number(f"decoding.{key}", self.decoding[key], minimum=low, maximum=high)
         if self.decoding.get("age_years", "expected") not in ("expected", "median"):
             raise EdgeError(f"spec field decoding.age_years = {self.decoding['age_years']!r} is not expected or median")
 

@@ -12,6 +12,8 @@
    (quantize_model, then fine-tune from the float weights at a lower learning rate to
    reproduce the float model's own outputs on the training split -- distillation, so int8
    learns to behave like float rather than drifting toward the labels -- then convert).
+   Each file's confidence is calibrated on the run's validation faces (``export.calibrate``): gender
+   temperature, the "not sure" threshold and the age range's mass, written into its spec.
 5. Release gate on held-out faces (see ``edge.gate``): the shipped model is judged by its
    accuracy deltas against float (gender accuracy drop, MAE increase); agreement with float is
    reported for every model, counted only on faces that are not float near-ties; the int8/float32
@@ -203,6 +205,7 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     from edge.tf_bootstrap import import_tf, keras_outputs, load_keras_model
 
     tf, keras = import_tf()
+    from export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES, fit_calibration
     from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training, with_flip_average
     from export.qat import qat_learning_rate, quantization_aware_finetune
     from train.run_data import load_run_data
@@ -232,8 +235,14 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
                     "check_images": int(len(check_index)), "models": {}, "checks": {}}
     specs: dict[str, Spec] = {}
 
+    calibration_index = _pick(data.split.val, MAX_CALIBRATION_FACES, seed=4)
+    calibration_inputs = to_model_input(data.images[calibration_index], spec)
+
     def write_model(name: str, model_bytes: bytes, tolerance: float | None, started: float) -> None:
         model_spec, mapping = map_outputs(model_bytes, spec, reference_outputs, check_inputs, tolerance)
+        if len(calibration_index):  # confidence, "not sure" and the age range, fitted on validation faces
+            model_spec = fit_calibration(model_bytes, model_spec, calibration_inputs,
+                                         data.targets.subset(calibration_index), log)
         path = staging / f"{name}.tflite"
         write_bytes_atomic(path, embed_spec(model_bytes, model_spec))
         write_text_atomic(staging / f"{name}.spec.json", model_spec.to_json() + "\n")
@@ -279,7 +288,7 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     write_json_atomic(staging / layout.EXPORT_REPORT, report)
     from export.card import write_model_card
 
-    write_model_card(staging / layout.MODEL_CARD, report, config, spec)
+    write_model_card(staging / layout.MODEL_CARD, report, config, specs[shipped])
     result.report = report
     return result
 
@@ -312,6 +321,7 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
                 parameters: int, shipped: str, options: ExportOptions, log: Log) -> dict:
     """Release gate on held-out real faces (see ``edge.gate``); raise CheckFailed when it fails."""
     from edge.gate import age_agreement, delta_failures, gender_agreement
+    from edge.groups import largest_group_loss, largest_group_loss_text, worst_group_failures
 
     targets = data.targets.subset(check_index)
     inputs = to_model_input(data.images[check_index], spec)
@@ -339,6 +349,14 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
         if name != shipped:
             continue
         failures += delta_failures(entry, checks["keras"], options.max_gender_drop, options.max_mae_increase)
+        groups = _group_check(reference, decoded, targets, [data.records[i] for i in check_index], options)
+        entry["worst_group"] = {"worst": groups.worst, "largest_gap": groups.largest_gap,
+                                "largest_int8_loss": largest_group_loss(groups)}
+        checks["by_group"] = groups.to_dict()  # the model card's disaggregated tables
+        log(f"{name} by group (at least {options.group_min_faces} faces): "
+            + "".join(f"worst {m.replace('_', ' ')} {w['text']}; " for m, w in groups.worst.items())
+            + largest_group_loss_text(entry["worst_group"]["largest_int8_loss"]))
+        failures += worst_group_failures(groups, options.max_group_gender_drop, options.max_group_mae_increase)
         for what, agree, minimum in (("gender", gender_agree, options.min_gender_agreement),
                                      ("age-group", age_agree, options.min_age_agreement)):
             if minimum and agree and agree.agreement is not None and agree.agreement < minimum:
@@ -348,11 +366,26 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
     checks["passed"] = not failures
     checks["failures"] = failures
     checks["gate"] = {"shipped": shipped, "max_gender_drop_pp": options.max_gender_drop,
-                      "max_mae_increase_years": options.max_mae_increase}
+                      "max_mae_increase_years": options.max_mae_increase,
+                      "max_group_gender_drop_pp": options.max_group_gender_drop,
+                      "max_group_mae_increase_years": options.max_group_mae_increase,
+                      "group_min_faces": options.group_min_faces}
     if failures:
         raise CheckFailed(f"export checks failed on {len(check_index)} held-out faces: " + "; ".join(failures)
                           + " -- nothing was written")
     return checks
+
+
+def _group_check(reference, decoded, targets, records: list, options: ExportOptions):
+    """The shipped model against Keras on each group of the check faces (age band, gender, race where known)."""
+    from edge.groups import disaggregate, group_labels
+
+    groups = disaggregate({"keras": reference, "shipped": decoded}, targets, group_labels(records, targets),
+                          "keras", "shipped", options.group_min_faces)
+    for metric, worst in groups.worst.items():
+        value = f"{worst['value']:.1%}" if metric == "gender_accuracy" else f"{worst['value']:.2f} y"
+        groups.worst[metric]["text"] = f"{worst['dimension']} {worst['group']}: {value} ({worst['faces']} faces)"
+    return groups
 
 
 def _is_conv(family: str) -> bool:

@@ -26,6 +26,7 @@ class RunData:
     targets: Targets
     split: Split
     paths: list[str]  # image file of each row of ``images``
+    records: list[FaceRecord]  # the dataset record of each row (labels, and groups for edge.groups)
 
 
 def split_info(run_dir: Path) -> dict:
@@ -63,4 +64,5 @@ def load_run_data(run_dir: Path, spec: Spec) -> RunData:
     images = load_images(records, spec)
     if len(images.records) != len(records):
         raise EdgeError(f"{len(records) - len(images.records)} training images no longer decode in {info['data']}")
-    return RunData(images.images, targets_for(records, spec.label_scheme), Split.from_dict(info), list(info["paths"]))
+    return RunData(images.images, targets_for(records, spec.label_scheme), Split.from_dict(info), list(info["paths"]),
+                   records)

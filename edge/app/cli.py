@@ -55,6 +55,10 @@ def handle_errors(command):
     return wrapper
 
 
+# the worst-group gate's options, shared by export and validate (one gate: edge.gate's defaults)
+GroupGenderDrop = Annotated[float, typer.Option(min=0, help="Worst-group gate: max gender-accuracy drop of QAT int8 vs float on any group of faces with at least --group-min-faces faces, in points.")]
+GroupMaeIncrease = Annotated[float, typer.Option(min=0, help="Worst-group gate: max age-MAE increase of QAT int8 vs float on any such group, in years.")]
+GroupMinFaces = Annotated[int, typer.Option(min=1, help="Groups with fewer faces are reported (with their wide intervals) but not gated.")]
 KindOption = Annotated[Optional[str], typer.Option("--kind", help="Dataset kind: utkface, adience or csv (auto-detected when omitted).")]
 
 
@@ -224,6 +228,9 @@ def export_command(
     web_assets: Annotated[Optional[Path], typer.Option(help="With --int8: also write the browser page's files here (uint8-I/O web model with the spec, face detector, golden faces); `edge serve` serves them.")] = None,
     max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = ExportOptions.max_gender_drop,
     max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = ExportOptions.max_mae_increase,
+    max_group_gender_drop: GroupGenderDrop = ExportOptions.max_group_gender_drop,
+    max_group_mae_increase: GroupMaeIncrease = ExportOptions.max_group_mae_increase,
+    group_min_faces: GroupMinFaces = ExportOptions.group_min_faces,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
     min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
     flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: about 1.5 KB more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
@@ -231,7 +238,7 @@ def export_command(
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
 
-    Release gate (exit 1, nothing written when it fails): on up to 1000 held-out faces the shipped model (QAT int8 with --int8) may lose at most --max-gender-drop points of gender accuracy and gain at most --max-mae-increase years of MAE against the float model. Agreement with float is reported only on decisive faces (float top-2 margin above one int8 output step), with the near-tie share beside it.
+    Release gate (exit 1, nothing written when it fails): on up to 1000 held-out faces the shipped model (QAT int8 with --int8) may lose at most --max-gender-drop points of gender accuracy and gain at most --max-mae-increase years of MAE against the float model, and on every group of faces (age band, gender, race where known) with at least --group-min-faces faces at most --max-group-gender-drop points and --max-group-mae-increase years. Agreement with float is reported only on decisive faces (float top-2 margin above one int8 output step), with the near-tie share beside it.
 
     --out must be new or an earlier export: edge replaces only its own directories.
     """
@@ -244,7 +251,8 @@ def export_command(
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
                             max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
+                            max_group_gender_drop=max_group_gender_drop, max_group_mae_increase=max_group_mae_increase,
+                            group_min_faces=group_min_faces, android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
                             seed=seed)
     if web_assets and not int8:
         raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
@@ -270,13 +278,18 @@ def validate(
     labels: Annotated[Optional[LabelScheme], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
+    by: Annotated[Optional[str], typer.Option("--by", help="Print accuracy by group: a comma list of age, gender, race, group, fold (age bands 0-2, 3-9, 10-19, 20-39, 40-59, 60+; race from UTKFace names or a CSV race column; fold on Adience). Every group is always in validation.json/.md and by_group.png.")] = None,
+    max_group_gender_drop: GroupGenderDrop = ExportOptions.max_group_gender_drop,
+    max_group_mae_increase: GroupMaeIncrease = ExportOptions.max_group_mae_increase,
+    group_min_faces: GroupMinFaces = ExportOptions.group_min_faces,
 ) -> None:
-    """Float vs int8 side by side on real faces in the standalone LiteRT runtime; exit 1 when QAT int8 breaks the tolerance gate."""
+    """Float vs int8 side by side on real faces in the standalone LiteRT runtime, overall and by group; exit 1 when QAT int8 breaks the release gate (on average or on any group with enough faces)."""
     from edge import layout
     from edge.app.console import progress_bar
     from edge.io import check_output_dir, os_error_message
-    from edge.app.validate import (ValidateOptions, default_report_dir, find_models, folds_markdown, markdown_table,
-                                   validate_export, validate_folds, write_reports)
+    from edge.groups import GROUP_DIMENSIONS
+    from edge.app.validate import (ValidateOptions, by_group_markdown, default_report_dir, find_models, folds_markdown,
+                                   markdown_table, validate_export, validate_folds, write_reports)
 
     if threads < 1:
         raise EdgeError(f"--threads {threads}: must be at least 1")
@@ -284,7 +297,13 @@ def validate(
         raise EdgeError(f"--max-images {max_images}: must be at least 1")
     options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_gender_drop=max_gender_drop,
                               max_mae_increase=max_mae_increase, max_images=max_images, keras=keras,
-                              labels=_value(labels), tta=tta, face_crop=face_crop)
+                              labels=_value(labels), tta=tta, face_crop=face_crop,
+                              max_group_gender_drop=max_group_gender_drop, max_group_mae_increase=max_group_mae_increase,
+                              group_min_faces=group_min_faces)
+    dimensions = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    unknown = [d for d in dimensions if d not in GROUP_DIMENSIONS]
+    if unknown:
+        raise EdgeError(f"--by {','.join(unknown)}: choose from {', '.join(GROUP_DIMENSIONS)}")
     layout.recover_export(export_dir, _log)
     folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
         and not (export_dir / "model_float32.tflite").exists()
@@ -299,6 +318,8 @@ def validate(
         _log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
         _log(markdown_table(result.report))
         _log("\n" + result.report["speed_note"])
+        if dimensions:
+            _log("\n" + by_group_markdown(result.report, _known_dimensions(dimensions, result.report)))
     else:
         _log(folds_markdown(result))
     try:
@@ -316,6 +337,16 @@ def validate(
         err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     _log(f"gate passed: {result.gate_reason}")
+
+
+def _known_dimensions(dimensions: list[str], report: dict) -> list[str]:
+    """--by's dimensions these faces have; the others are named in one line (the report is still written)."""
+    known = list(report["by_group"]["dimensions"])
+    missing = [d for d in dimensions if d not in known]
+    if missing:
+        _log(f"--by {','.join(missing)}: these faces carry no such groups (they have {', '.join(known)}; race comes "
+             "from UTKFace names or a CSV race column, group from a CSV group column)")
+    return [d for d in dimensions if d in known]
 
 
 @app.command()

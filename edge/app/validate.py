@@ -28,7 +28,10 @@ from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, flip_average, mirror, regroup
 from edge.errors import EdgeError
-from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE, delta_failures
+from edge.gate import (DEFAULT_GROUP_MIN_FACES, DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_GROUP_GENDER_DROP,
+                       DEFAULT_MAX_GROUP_MAE_INCREASE, DEFAULT_MAX_MAE_INCREASE, delta_failures)
+from edge.groups import (GroupReport, calibration_by_group, disaggregate, format_interval, group_labels,
+                         worst_group_failures)
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
 from edge.app.plotting import draw_confusion, pyplot, save_png
@@ -39,6 +42,7 @@ from edge.spec import Spec
 from edge.tflite_meta import read_spec
 from edge.targets import targets_for
 
+CALIBRATION_KEYS = ("gender_temperature", "gender_unsure_below", "age_interval_mass")  # edge.calibration
 LATENCY_RUNS = 200
 LATENCY_WARMUP = 20
 SPEED_NOTE = ("int8's latency win belongs to ARM phones and VNNI CPUs; on x86 CPUs with AVX2 only, LiteRT's int8 "
@@ -64,6 +68,9 @@ class ValidateOptions:
     threads: int = 4
     max_gender_drop: float = DEFAULT_MAX_GENDER_DROP  # one release gate: export's defaults (edge.gate)
     max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE
+    max_group_gender_drop: float = DEFAULT_MAX_GROUP_GENDER_DROP  # the worst-group gate (edge.groups)
+    max_group_mae_increase: float = DEFAULT_MAX_GROUP_MAE_INCREASE
+    group_min_faces: int = DEFAULT_GROUP_MIN_FACES
     max_images: int | None = None
     keras: bool = True
     labels: str | None = None  # score age groups under this scheme (default: the model's; adience8 on Adience)
@@ -247,6 +254,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
             progress(done[0], total)
 
     runtime_name = None
+    specs_by_model: dict[str, Spec] = {}
     for name, path in models.items():
         model = TFLiteModel(path, num_threads=options.threads)
         runtime_name = model.runtime_name
@@ -254,6 +262,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
         if options.tta:
             raw_by_model[name] = flip_average(raw_by_model[name], model.run(mirrored, on_face=tick))
         decoded_by_model[name] = decode(raw_by_model[name], model.spec)
+        specs_by_model[name] = model.spec
         results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
                          "parameters": parameters, "latency_1_thread": measure_latency(path, x, 1),
                          f"latency_{options.threads}_threads": measure_latency(path, x, options.threads)}
@@ -271,7 +280,17 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
             entry["mean_abs_output_diff_vs_float"] = float(np.mean([
                 np.mean(np.abs(raw_by_model[name][k] - raw_by_model[reference][k])) for k in raw_by_model[reference]]))
 
-    gate_passed, reason = _gate(results, reference, options)
+    labels = group_labels(records, truth)
+    groups = disaggregate(decoded_by_model, truth, labels, reference,
+                          "int8_qat" if "int8_qat" in decoded_by_model else None, options.group_min_faces)
+    shown = "int8_qat" if "int8_qat" in specs_by_model else next(iter(specs_by_model), None)
+    calibrated = None
+    if shown and any(k in specs_by_model[shown].decoding for k in CALIBRATION_KEYS):
+        bare = specs_by_model[shown].with_updates(decoding={k: v for k, v in specs_by_model[shown].decoding.items()
+                                                            if k not in CALIBRATION_KEYS})
+        calibrated = {"model": shown, **calibration_by_group(decode(raw_by_model[shown], bare),
+                                                             decoded_by_model[shown], truth, labels)}
+    gate_passed, reason = _gate(results, reference, options, groups)
     ratio = None
     if "int8_qat" in results and reference in results and "latency_1_thread" in results[reference]:
         ratio = results["int8_qat"]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
@@ -287,21 +306,28 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
               "family": spec.family, "age_class_names": class_names, "threads": options.threads,
               "models": results, "speed_note": speed,
               "int8_qat_over_float32_latency_1_thread": ratio,
+              "by_group": groups.to_dict(), "calibration": calibrated,
               "gate": {"passed": gate_passed, "reason": reason, "max_gender_drop_pp": options.max_gender_drop,
-                       "max_mae_increase_years": options.max_mae_increase}}
+                       "max_mae_increase_years": options.max_mae_increase,
+                       "max_group_gender_drop_pp": options.max_group_gender_drop,
+                       "max_group_mae_increase_years": options.max_group_mae_increase,
+                       "group_min_faces": options.group_min_faces}}
     confusions = {name: confusion(truth.age_class, d.age_class, num_classes).tolist()
                   for name, d in decoded_by_model.items()} if num_classes else {}
     report["confusion_matrices"] = confusions
     return ValidationResult(report, gate_passed, reason)
 
 
-def _gate(results: dict, reference: str, options: ValidateOptions) -> tuple[bool, str]:
+def _gate(results: dict, reference: str, options: ValidateOptions, groups: GroupReport | None = None) -> tuple[bool, str]:
     if "int8_qat" not in results or reference == "int8_qat":
         return True, "no QAT int8 model beside a float model: nothing to gate"
     reasons = delta_failures(results["int8_qat"], results[reference], options.max_gender_drop, options.max_mae_increase)
+    if groups is not None:
+        reasons += worst_group_failures(groups, options.max_group_gender_drop, options.max_group_mae_increase)
     if reasons:
         return False, "; ".join(reasons)
-    return True, "QAT int8 within tolerance of float"
+    return True, "QAT int8 within tolerance of float, on average and on every group of at least " \
+                 f"{options.group_min_faces} faces"
 
 
 def validate_folds(target: Path, options: ValidateOptions, progress: Progress | None = None,
@@ -401,12 +427,107 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
             f"`{report['runtime']}`, reference for deltas and the gate: {report['reference']} TFLite.", "",
             markdown_table(report), "", report["speed_note"], "",
             f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
+    if report.get("by_group", {}).get("dimensions"):
+        text += [by_group_markdown(report), ""]
+        files.append(_plot_groups(report, out_dir / "by_group.png"))
+    if report.get("calibration"):
+        text += [calibration_markdown(report), ""]
+        files.append(_plot_reliability(report["calibration"], out_dir / "reliability.png"))
     write_text_atomic(out_dir / "validation.md", "\n".join(text))
     files.append(out_dir / "validation.md")
     if report.get("confusion_matrices"):
         files.append(_plot_confusions(report, report["age_class_names"], out_dir / "confusion_float_vs_qat.png"))
     files.append(_plot_tradeoff(report, out_dir / "accuracy_vs_size_latency.png"))
     return files
+
+
+def by_group_markdown(report: dict, dimensions: list[str] | None = None) -> str:
+    """Per-group tables (95% intervals in brackets) with the shipped model's delta against float."""
+    groups = report["by_group"]
+    shown = "int8_qat" if "int8_qat" in report["models"] else report["reference"]
+    lines = [f"## By group ({shown}; 95% intervals: Wilson for accuracy, bootstrap for MAE)", ""]
+    for dimension, entries in groups["dimensions"].items():
+        if dimensions and dimension not in dimensions:
+            continue
+        lines += [f"| {dimension} | faces | gender accuracy | age MAE (y) | age exact | age 1-off | "
+                  f"gender vs float (pp) | MAE vs float (y) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for group, entry in entries.items():
+            metrics, delta = entry["models"][shown], entry.get("delta", {})
+            cells = [format_interval(metrics, "gender_accuracy", True), format_interval(metrics, "age_mae_years", False),
+                     f"{metrics['age_exact_accuracy']:.1%}" if "age_exact_accuracy" in metrics else "",
+                     f"{metrics['age_1off_accuracy']:.1%}" if "age_1off_accuracy" in metrics else "",
+                     f"{delta['gender_accuracy_pp']:+.2f}" if "gender_accuracy_pp" in delta else "",
+                     f"{delta['age_mae_years']:+.3f}" if "age_mae_years" in delta else ""]
+            small = " (few faces)" if entry["faces"] < groups["min_faces"] else ""
+            lines.append(f"| {group}{small} | {entry['faces']:,} | " + " | ".join(cells) + " |")
+        lines.append("")
+    for metric, label in (("gender_accuracy", "gender accuracy"), ("age_mae_years", "age MAE")):
+        worst, gap = groups["worst"].get(metric), groups["largest_gap"].get(metric)
+        if worst:
+            value = f"{worst['value']:.1%}" if metric == "gender_accuracy" else f"{worst['value']:.2f} y"
+            lines.append(f"- Worst group for {label} (at least {groups['min_faces']} faces): {worst['dimension']} "
+                         f"{worst['group']}, {value} on {worst['faces']:,} faces")
+        if gap:
+            size = f"{gap['gap'] * 100:.1f} points" if metric == "gender_accuracy" else f"{gap['gap']:.2f} y"
+            lines.append(f"- Largest gap in {label}: {size} between {gap['dimension']} {gap['best']} and {gap['worst']}")
+    return "\n".join(lines)
+
+
+def _plot_groups(report: dict, path: Path) -> Path:
+    """One bar chart per metric: every group (sorted within its dimension), float and int8, 95% whiskers."""
+    groups = report["by_group"]["dimensions"]
+    models = [m for m in (report["reference"], "int8_qat") if m in report["models"]]
+    rows = [(f"{d}: {g}", e) for d, entries in groups.items() for g, e in entries.items()]
+    metrics = [(k, t) for k, t in (("gender_accuracy", "gender accuracy"), ("age_mae_years", "age MAE (years)"))
+               if any(k in e["models"].get(models[-1], {}) for _, e in rows)]
+    figure, axes = pyplot().subplots(1, len(metrics), figsize=(7 * len(metrics), 0.32 * len(rows) + 1.8), squeeze=False)
+    for axis, (key, title) in zip(axes[0], metrics):
+        shown = [(name, e) for name, e in rows if key in e["models"].get(models[-1], {})]
+        positions = np.arange(len(shown))
+        for offset, model in enumerate(models):
+            values = np.asarray([e["models"][model].get(key, np.nan) for _, e in shown])
+            intervals = np.asarray([e["models"][model].get(f"{key}_ci", (np.nan, np.nan)) for _, e in shown])
+            whiskers = np.abs(np.vstack([values - intervals[:, 0], intervals[:, 1] - values]))
+            axis.barh(positions + offset * 0.4, values, height=0.4, xerr=whiskers, capsize=2, label=model)
+        axis.set_yticks(positions + 0.2, [f"{name} ({e['faces']})" for name, e in shown], fontsize=8)
+        axis.invert_yaxis()
+        axis.set_xlabel(title)
+        axis.legend(fontsize=8, loc="lower right")
+    figure.suptitle(f"{report['family']}: accuracy by group ({report['faces']:,} faces, 95% intervals)")
+    return save_png(figure, path)
+
+
+def calibration_markdown(report: dict) -> str:
+    """Calibration, "not sure" and the age range, overall and per group."""
+    calibration = report["calibration"]
+    columns = (("gender_ece_before", "gender ECE before", "pct"), ("gender_ece_after", "gender ECE after", "pct"),
+               ("gender_unsure_share", "not sure", "pct"), ("gender_precision_reported", "precision of reported gender", "pct"),
+               ("age_range_coverage", "age range coverage", "pct"), ("age_range_mean_width_years", "range width (y)", "num"))
+    used = [c for c in columns if c[0] in calibration["overall"]]
+    lines = [f"## Confidence ({calibration['model']}): calibration, \"not sure\", the age range", "",
+             "| group | faces | " + " | ".join(c[1] for c in used) + " |", "|---|---:|" + "---:|" * len(used)]
+    rows = [("all faces", calibration["overall"])] + [(f"{d} {g}", m) for d, groups in calibration["dimensions"].items()
+                                                     for g, m in groups.items()]
+    for name, metrics in rows:
+        cells = [_format(metrics.get(key), kind) for key, _, kind in used]
+        lines.append(f"| {name} | {metrics['faces']:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _plot_reliability(calibration: dict, path: Path) -> Path:
+    """Reliability diagram of the gender confidence, before and after the spec's calibration."""
+    figure, axis = pyplot().subplots(figsize=(5.5, 5))
+    axis.plot([0.5, 1.0], [0.5, 1.0], color="grey", linestyle="--", label="perfectly calibrated")
+    for key, label in (("reliability_before", "before"), ("reliability_after", "after")):
+        bins = [b for b in calibration[key] if b["faces"]]
+        ece = calibration["overall"].get(f"gender_ece_{label}")
+        axis.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o",
+                  label=f"{label} (ECE {ece:.1%})" if ece is not None else label)
+    axis.set_xlabel("gender confidence")
+    axis.set_ylabel("accuracy")
+    axis.set_title(f"{calibration['model']}: gender confidence on {calibration['overall']['faces']:,} faces")
+    axis.legend()
+    return save_png(figure, path)
 
 
 def _plot_confusions(report: dict, class_names: list[str], path: Path) -> Path:
