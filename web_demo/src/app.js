@@ -99,7 +99,7 @@ async function keepOffline() {
     await navigator.serviceWorker.ready;
     // the runtime files this browser picked (threaded or not): already in the HTTP cache, so no new download
     const runtimeUrls = performance.getEntriesByType('resource').map((entry) => entry.name)
-      .filter((url) => url.includes(`/${SITE.litert}/`));
+      .filter((url, index, all) => url.includes(`/${SITE.litert}/`) && all.indexOf(url) === index);
     const worker = registration.active;
     const reply = new MessageChannel();
     const done = new Promise((resolve) => { reply.port1.onmessage = (event) => resolve(event.data); });

@@ -12,6 +12,8 @@
 //   camera {frames}                 fake camera (CONFIG.y4m), press Camera, wait for N analysed frames
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -169,10 +171,13 @@ async function visit(url, photo) {
   const lines = readline.createInterface({ input: process.stdin });
   const iterator = lines[Symbol.asyncIterator]();
   const say = async (data) => { console.log(JSON.stringify(data)); return (await iterator.next()).value; };
-  const { browser, close } = await launch();
+  // a persistent profile: Chromium refuses to install from an incognito-like context ("in-incognito")
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS,
+    ...DEVICES.phone });
+  const close = async () => { await context.close().catch(() => {}); fs.rmSync(profile, { recursive: true, force: true }); };
   const errors = [];
   try {
-    const context = await browser.newContext({ ...DEVICES.phone });
     let page = await context.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(url);
@@ -200,7 +205,6 @@ async function visit(url, photo) {
     await waitState(page, ['ready', 'error']);
     await pick(page, [photo]);
     await say({ step: 'offline', ...(await snapshot(page)), pageErrors: errors });
-    await context.close();
   } finally {
     lines.close();
     await close();
