@@ -18,8 +18,9 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
      "detector": str | null, "margin": float | null,
      "images": [{"file": str, "width": int, "height": int,
                  "faces": [{"box": [x, y, w, h] (pixels, top-left origin), "score": float | null,
-                            "gender": {"label": str, "p": float | null},
-                            "age": {"group": str | null, "p": float | null, "years": float},
+                            "gender": {"label": str, "p": float | null, "unsure": bool (only with a calibrated spec)},
+                            "age": {"group": str | null, "p": float | null, "years": float,
+                                    "range": [low, high] (years; only with a calibrated spec)},
                             "undefined": bool}],
                  "latency_ms": float | null,   # detect + crop + classify, decoding the file excluded
                  "error": str | null}],        # "no face detected", "not a decodable image", ...
@@ -148,13 +149,18 @@ class Predictor:
         if decoded.age_probs is not None and decoded.age_class[0] >= 0:
             probs = decoded.age_probs[0]
             age_p = round(float(probs[decoded.age_class[0]] / max(probs.sum(), 1e-12)), 4)
-        return {
+        face = {
             "box": [round(float(v), 1) for v in box],
             "score": None if score is None else round(float(score), 4),
             "gender": {"label": labels["gender"], "p": gender_p},
             "age": {"group": labels["age_group"], "p": age_p, "years": labels["age_years"]},
             "undefined": labels["undefined"],
         }
+        if "gender_unsure" in labels:  # a calibrated spec (edge.calibration): say when it is guessing
+            face["gender"]["unsure"] = labels["gender_unsure"]
+        if "age_range" in labels:
+            face["age"]["range"] = labels["age_range"]
+        return face
 
     def predict_file(self, path: str) -> tuple[ImageResult, np.ndarray | None]:
         """Decode and predict one file; errors are reported in the result, never raised."""
@@ -244,11 +250,14 @@ def draw_faces(image_bgr: np.ndarray, faces: list[dict], margin: float | None = 
 
 
 def label_text(face: dict) -> str:
-    gender = face["gender"]["label"] or "?"
-    group = face["age"]["group"]
+    """A face's label as a person reads it, e.g. 'female 27 (22-33)' or 'gender not sure 4 (2-6)'."""
+    gender = "gender not sure" if face["gender"].get("unsure") else (face["gender"]["label"] or "?")
     years = face["age"]["years"]
-    age = f"{group} ({years:.0f}y)" if group else f"{years:.0f}y"
-    return f"{gender} {age}"
+    if "range" in face["age"]:
+        low, high = face["age"]["range"]
+        return f"{gender} {years:.0f} ({low:.0f}-{high:.0f})"
+    group = face["age"]["group"]
+    return f"{gender} {group} ({years:.0f}y)" if group else f"{gender} {years:.0f}y"
 
 
 def annotated_name(file: str, source_dir: Path | None) -> Path:
@@ -366,7 +375,8 @@ def _sha256(path: Path) -> str:
 
 
 # ---------------------------------------------------------------- text output
-TABLE_HEADER = f"{'file':<40} {'face box (x,y,w,h)':<22} {'gender':<14} {'age group':<16} {'years':>6}"
+TABLE_HEADER = (f"{'file':<40} {'face box (x,y,w,h)':<22} {'gender':<16} {'age group':<16} {'years':>6} "
+                f"{'range':>8}")
 
 
 def table_lines(result: ImageResult) -> list[str]:
@@ -378,13 +388,15 @@ def table_lines(result: ImageResult) -> list[str]:
     for face in result.faces:
         box = ",".join(f"{v:.0f}" for v in face["box"])
         if face["undefined"]:
-            lines.append(f"{name:<40} {box:<22} {'Undefined':<14} {'Undefined':<16} {'':>6}")
+            lines.append(f"{name:<40} {box:<22} {'Undefined':<16} {'Undefined':<16} {'':>6}")
             continue
         gp = face["gender"]["p"]
-        gender = f"{face['gender']['label']}" + (f" {gp:.2f}" if gp is not None else "")
+        label = "not sure" if face["gender"].get("unsure") else face["gender"]["label"]
+        gender = f"{label}" + (f" {gp:.2f}" if gp is not None else "")
         ap = face["age"]["p"]
         group = (face["age"]["group"] or "-") + (f" {ap:.2f}" if ap is not None else "")
-        lines.append(f"{name:<40} {box:<22} {gender:<14} {group:<16} {face['age']['years']:>6.1f}")
+        span = "{:.0f}-{:.0f}".format(*face["age"]["range"]) if "range" in face["age"] else ""
+        lines.append(f"{name:<40} {box:<22} {gender:<16} {group:<16} {face['age']['years']:>6.1f} {span:>8}")
     return lines
 
 
