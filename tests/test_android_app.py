@@ -8,7 +8,8 @@
 2. a deliberate misuse (a misspelt CameraX method, a wrong argument type) fails that compile;
 3. the app's inference code (FaceAnalyzer.kt, LiteRtModel.kt, unchanged) runs on the JVM on real faces with the
    shipped assets through a LiteRT double whose run() executes the model in the real LiteRT (ai-edge-litert, in a
-   worker) under LiteRT 1.4.1's buffer rules; its boxes, crops and labels equal ``edge predict --json``'s.
+   worker) under LiteRT 1.4.1's buffer rules; its boxes, crops and labels equal ``edge predict --json``'s, with a
+   calibrated spec also the calibrated gender confidence, "not sure" and the age range (and the words shown say so).
 
 Toolchain: .ci/deps/android.sh and .ci/deps/jvm.sh. Outside CI a missing toolchain skips; under CI it fails.
 """
@@ -184,17 +185,39 @@ def test_app_inference_code_matches_edge_predict(compile_inputs, utkface_dir, ad
     assert predicted.exit_code in (0, 1), predicted.output
     python = {Path(item["file"]).name: item for item in json.loads(predicted.stdout)["images"]}
 
-    compared = multi = 0
+    decoding = json.loads((ASSETS / "spec.json").read_text()).get("decoding", {})
+    calibrated = {"gender_unsure_below", "age_interval_mass"} <= set(decoding)
+    compared = multi = unsure = 0
     for item in on_phone:
         expected = python[Path(item["file"]).name]["faces"]
         assert len(item["faces"]) == len(expected), f"{item['file']}: app {item['faces']} vs edge predict {expected}"
         for app_face, face in zip(item["faces"], expected):
-            assert np.allclose(app_face["box"], face["box"], atol=0.051), (item["file"], app_face, face)
-            assert app_face["age_group"] == face["age"]["group"], (item["file"], app_face, face)
-            assert app_face["gender"] == face["gender"]["label"], (item["file"], app_face, face)
-            assert app_face["undefined"] == face["undefined"], (item["file"], app_face, face)
+            where = (item["file"], app_face, face)
+            assert np.allclose(app_face["box"], face["box"], atol=0.051), where
+            assert app_face["age_group"] == face["age"]["group"], where
+            assert app_face["gender"] == face["gender"]["label"], where
+            assert app_face["undefined"] == face["undefined"], where
+            assert abs(app_face["age_years"] - face["age"]["years"]) <= 0.006, where  # predict rounds to 2 decimals
+            # the calibrated confidence of the shown gender (predict rounds it to 4 decimals)
+            assert (app_face["gender_p"] is None) == (face["gender"]["p"] is None), where
+            if face["gender"]["p"] is not None:
+                assert abs(app_face["gender_p"] - face["gender"]["p"]) <= 6e-5, where
+            # "not sure" and the age range, where the spec has them (predict writes them only then)
+            assert ("unsure" in face["gender"]) == ("gender_unsure_below" in decoding), where
+            assert app_face["gender_unsure"] == face["gender"].get("unsure", False), where
+            assert (app_face["age_range"] is not None) == ("range" in face["age"]), where
+            if "range" in face["age"]:
+                assert np.allclose(app_face["age_range"], face["age"]["range"], atol=0.006), where
+            # ... and in the words the app shows
+            if not app_face["undefined"]:
+                assert ("Gender: not sure" in app_face["text"]) == app_face["gender_unsure"], where
+                assert ("%" in app_face["text"]) == (not app_face["gender_unsure"] and app_face["gender_p"] is not None), where
+                assert ("\u2013" in app_face["text"]) == (app_face["age_range"] is not None), where
+            unsure += app_face["gender_unsure"]
             compared += 1
         multi += len(item["faces"]) > 1
-    print(f"{compared} faces in {len(on_phone)} images ({multi} with several faces): app labels == edge predict")
-    TOOLCHAIN_SUMMARIES.append(f"android app inference (JVM + real LiteRT): {compared} faces equal edge predict")
+    print(f"{compared} faces in {len(on_phone)} images ({multi} with several faces, {unsure} gender not sure): "
+          f"app labels == edge predict; e.g. {on_phone[0]['faces'][0]['text'] if on_phone[0]['faces'] else ''}")
+    TOOLCHAIN_SUMMARIES.append(f"android app inference (JVM + real LiteRT): {compared} faces equal edge predict"
+                               + (" (calibrated P, not sure, age range)" if calibrated else ""))
     assert compared >= 30 and multi >= 3

@@ -8,7 +8,9 @@ Steps:
    edge.detect's BlazeFace runs (letterbox input, raw outputs, faces, crops) on real faces;
 3. compile the core and its JUnit tests with javac and run them against those files:
    the spec read from the .tflite's appended ZIP (and clear errors without one), quantized
-   inputs and decoded labels of every golden face, bit-exact resize, BlazeFace decoding.
+   inputs and decoded labels of every golden face (with the spec's calibration: P(female), "not
+   sure", the age range; a wrong temperature or range mass must fail that parity), bit-exact
+   resize, BlazeFace decoding.
 
 The JVM toolchain comes from .ci/deps/jvm.sh (Debian: default-jdk-headless, junit4,
 libandroid-json-java). Outside CI a missing toolchain skips; under CI it fails.
@@ -128,6 +130,8 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
     for export in exports:
         assert (export / "golden.json").is_file() and any((export / "golden").glob("*.png"))
     spec = json.loads((exports[0] / "spec.json").read_text())
+    # edge export calibrates every file: the parity below covers the calibration, not only the old path
+    assert {"gender_temperature", "gender_unsure_below", "age_interval_mass"} <= set(spec["decoding"]), spec["decoding"]
     # ... and the app's assets folder exactly as `--android-assets` fills it (a float32 export:
     # the float-input path, and the model found as model.tflite)
     assets = tmp_path / "app" / "src" / "main" / "assets"
@@ -160,5 +164,7 @@ def test_android_core_matches_python(exported_run, utkface_dir, tmp_path):
     allowed_skips = 0 if "edge.detector.dir" in properties else 1
     assert skipped <= allowed_skips, output
     for line in ("golden input parity (mobile/export)", "golden labels (mobile/export, mobile)",
-                 "golden labels (fcn2hot/export, fcn2hot)", "golden labels (main/assets, mobile)", "resize parity:"):
+                 "golden labels (fcn2hot/export, fcn2hot)", "golden labels (main/assets, mobile)", "resize parity:",
+                 "golden parity catches a wrong calibration (mobile/export: temperature x 1.25)",
+                 "golden parity catches a wrong calibration (mobile/export: range mass - 0.1)"):
         assert line in output, f"'{line}' missing from the JUnit output:\n{output}"

@@ -15,7 +15,7 @@ import dev.edge.demo.FaceAnalyzer;
 import dev.edge.demo.FaceResult;
 import dev.edge.demo.FrameResult;
 
-/** {@code java AppRun ASSETS_DIR IMAGE...}: one JSON line per image (faces: box, crop, labels). */
+/** {@code java AppRun ASSETS_DIR IMAGE...}: one JSON line per image (faces: box, crop, labels, the text shown). */
 public final class AppRun {
     private AppRun() {
     }
@@ -43,10 +43,16 @@ public final class AppRun {
                 for (FaceResult face : frame.getFaces()) {
                     json.append(separator).append(String.format(Locale.ROOT,
                             "{\"box\": [%.4f, %.4f, %.4f, %.4f], \"crop\": [%d, %d, %d, %d], \"age_group\": %s, "
-                                    + "\"gender\": %s, \"undefined\": %b}",
+                                    + "\"gender\": %s, \"undefined\": %b, \"age_years\": %s, \"gender_prob_female\": %s, \"gender_p\": %s, "
+                                    + "\"gender_unsure\": %b, \"age_range\": %s, \"text\": %s}",
                             face.getFace().x, face.getFace().y, face.getFace().width, face.getFace().height,
                             face.getCrop().x0, face.getCrop().y0, face.getCrop().x1, face.getCrop().y1,
-                            quote(face.getLabel().ageGroup), quote(face.getLabel().genderName), face.getLabel().undefined));
+                            quote(face.getLabel().ageGroup), quote(face.getLabel().genderName), face.getLabel().undefined,
+                            number(face.getLabel().ageYears), number(face.getLabel().genderProbFemale),
+                            number(face.getLabel().genderConfidence()),
+                            face.getLabel().genderUnsure, face.getLabel().hasAgeRange()
+                                    ? "[" + number(face.getLabel().ageLow) + ", " + number(face.getLabel().ageHigh) + "]" : "null",
+                            quote(face.getLabel().toString())));
                     separator = ", ";
                 }
                 System.out.println(json.append("]}"));
@@ -56,7 +62,25 @@ public final class AppRun {
         }
     }
 
+    /** A JSON string, non-ASCII characters escaped (the JVM's stdout encoding may not be UTF-8). */
     private static String quote(String text) {
-        return text == null ? "null" : "\"" + text + "\"";
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c > 0x7e) {
+                out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    private static String number(double value) {
+        return Double.isNaN(value) ? "null" : String.format(Locale.ROOT, "%.6f", value);
     }
 }

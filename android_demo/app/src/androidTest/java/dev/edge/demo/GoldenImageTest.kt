@@ -17,8 +17,9 @@ import kotlin.math.abs
  * (Android's PNG decoder, the core's preprocessing, the tensors' quantization, the core's decoding).
  *
  * Device int8 kernels may round a value differently from the desktop's, so outputs must be
- * within one quantization step of Python's; labels must be identical on every face whose
- * outputs came out identical, and on at least 15 of 16 faces overall.
+ * within one quantization step of Python's; labels (with the calibrated P(female), "not sure" and
+ * the age range) must be identical on every face whose outputs came out identical, and on at
+ * least 15 of 16 faces overall.
  */
 @RunWith(AndroidJUnit4::class)
 class GoldenImageTest {
@@ -51,10 +52,19 @@ class GoldenImageTest {
                     }
                 }
                 val decoded = face.getJSONObject("decoded")
+                val label = result.label
                 fun text(key: String) = if (decoded.isNull(key)) null else decoded.getString(key)
-                val same = text("age_group") == result.label.ageGroup && text("gender") == result.label.genderName &&
-                    decoded.getBoolean("undefined") == result.label.undefined
-                if (identical) assertTrue("$name: ${result.label.text()} but Python decoded $decoded", same)
+                fun near(expected: Double, got: Double, tolerance: Double) =
+                    (expected.isNaN() && got.isNaN()) || abs(expected - got) <= tolerance
+                // the calibration too: P(female) (4 decimals in golden.json), "not sure", the age range (2 decimals)
+                val range = decoded.optJSONArray("age_range")
+                val same = text("age_group") == label.ageGroup && text("gender") == label.genderName &&
+                    decoded.getBoolean("undefined") == label.undefined &&
+                    near(decoded.optDouble("gender_prob_female", Double.NaN), label.genderProbFemale, 6e-5) &&
+                    decoded.optBoolean("gender_unsure", false) == label.genderUnsure &&
+                    (range != null) == label.hasAgeRange() &&
+                    (range == null || (near(range.getDouble(0), label.ageLow, 0.006) && near(range.getDouble(1), label.ageHigh, 0.006)))
+                if (identical) assertTrue("$name: $label but Python decoded $decoded", same)
                 if (same) sameLabels++
             }
         }

@@ -11,8 +11,9 @@ import android.view.View
 import java.util.Locale
 
 /**
- * Draws each face's crop square and its label (e.g. `Female 25-32 (0.91)` and the per-face
- * latency) over the camera preview or the photo, mapping image pixels to view pixels.
+ * Draws each face's crop square and its label over the camera preview or the photo, mapping image
+ * pixels to view pixels: the words come from the core's FaceLabel (`Woman · 27 (22–33)`, or
+ * `Gender: not sure · 27 (22–33)`), a second line says how sure it is (`84% sure`) and the per-face latency.
  */
 class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
     /** How the image under the overlay is scaled: PreviewView fills (crops), the photo fits. */
@@ -30,6 +31,10 @@ class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, at
     private val textPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
         color = Color.WHITE
         textSize = 40f
+    }
+    private val detailPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
+        color = Color.rgb(220, 220, 220)
+        textSize = 32f
     }
     private val textBackground = Paint().apply { color = Color.argb(170, 0, 0, 0) }
 
@@ -50,11 +55,17 @@ class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, at
                 scaling == Scaling.FILL, mirrored)
             val box = RectF(left, top, right, bottom)
             canvas.drawRect(box, boxPaint)
-            val text = "${face.label.text()}  ${String.format(Locale.ROOT, "%.1f ms", face.latencyMs)}"
-            val textWidth = textPaint.measureText(text)
-            val baseline = (box.top - 12f).coerceAtLeast(textPaint.textSize)
-            canvas.drawRect(box.left, baseline - textPaint.textSize, box.left + textWidth + 16f, baseline + 10f, textBackground)
-            canvas.drawText(text, box.left + 8f, baseline, textPaint)
+            val title = face.label.text()
+            val detail = listOf(face.label.confidenceText(), String.format(Locale.ROOT, "%.1f ms", face.latencyMs))
+                .filter { it.isNotEmpty() }.joinToString(" · ")
+            val lineHeight = textPaint.textSize + 8f
+            // two lines above the box (below the top edge of the view when the box touches it)
+            val baseline = (box.top - 12f - lineHeight).coerceAtLeast(textPaint.textSize)
+            val textWidth = maxOf(textPaint.measureText(title), detailPaint.measureText(detail))
+            canvas.drawRect(box.left, baseline - textPaint.textSize, box.left + textWidth + 16f,
+                baseline + lineHeight + 10f, textBackground)
+            canvas.drawText(title, box.left + 8f, baseline, textPaint)
+            canvas.drawText(detail, box.left + 8f, baseline + lineHeight, detailPaint)
         }
     }
 }

@@ -253,7 +253,11 @@ class MainActivity : AppCompatActivity() {
     private fun statusLine(frame: FrameResult): String {
         val spec = analyzer?.spec
         val model = spec?.let { "${it.family} ${it.imageSize}x${it.imageSize} ${it.color}" } ?: "no model"
-        val faces = if (frame.faces.isEmpty()) getString(R.string.no_faces) else "${frame.faces.size} face(s)"
+        val faces = when (frame.faces.size) {
+            0 -> getString(R.string.no_faces)
+            1 -> "1 face: ${frame.faces[0].label}"  // the core's words, e.g. "Woman · 27 (22–33) · 84% sure"
+            else -> "${frame.faces.size} faces"
+        }
         return String.format(Locale.ROOT, "%s · %d thread(s) · frame %.1f ms (detect %.1f ms) · %s",
             model, threads, frame.frameMs, frame.detectMs, faces)
     }

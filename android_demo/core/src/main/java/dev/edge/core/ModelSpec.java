@@ -14,7 +14,9 @@ import java.util.Map;
  * The preprocessing + label contract that {@code edge export} embeds in every model
  * ({@code edge/spec.py} is the one definition). Only the fields the phone needs are read:
  * image size, colour, interpolation, pixel scale/offset, face-crop margin, class names and
- * centres, output order/kinds/quantization and the decoding thresholds.
+ * centres, output order/kinds/quantization, the decoding thresholds and the calibration
+ * ({@code edge/calibration.py}: {@link #genderTemperature}, {@link #genderUnsureBelow},
+ * {@link #ageIntervalMass}).
  */
 public final class ModelSpec {
     /** The newest spec version this code understands ({@code edge.spec.SPEC_VERSION}). */
@@ -57,6 +59,15 @@ public final class ModelSpec {
     public final List<String> genderClassNames;
     public final List<Output> outputs;
     public final Map<String, Object> decoding;
+    /**
+     * {@code decoding.gender_temperature} T: P(female) = sigmoid(logit(p) / T); NaN when the spec has
+     * none (a file exported before calibration: P(female) as the model gives it).
+     */
+    public final double genderTemperature;
+    /** {@code decoding.gender_unsure_below} c: "not sure" when max(p, 1 - p) &lt; c; NaN when absent. */
+    public final double genderUnsureBelow;
+    /** {@code decoding.age_interval_mass} q: the age range is the central q of the age distribution; NaN when absent. */
+    public final double ageIntervalMass;
     /** Input quantization recorded at export (null for float input). */
     public final QuantParams inputQuantization;
 
@@ -111,6 +122,10 @@ public final class ModelSpec {
             }
         }
         decoding = Collections.unmodifiableMap(rules);
+        // edge.calibration's keys, in the ranges edge/spec.py accepts
+        genderTemperature = calibrationValue(rules, "gender_temperature", 0.05, 100.0, source);
+        genderUnsureBelow = calibrationValue(rules, "gender_unsure_below", 0.5, 1.0, source);
+        ageIntervalMass = calibrationValue(rules, "age_interval_mass", 0.01, 1.0, source);
         inputQuantization = quant(json.opt("input_quantization"));
     }
 
@@ -157,6 +172,24 @@ public final class ModelSpec {
             out[i] = array.optDouble(i);
         }
         return out;
+    }
+
+    /** A calibration key's value, NaN when the spec does not set it; out of range is a clear error. */
+    private static double calibrationValue(Map<String, Object> rules, String key, double low, double high, String source) {
+        if (!rules.containsKey(key)) {
+            return Double.NaN;
+        }
+        Object value = rules.get(key);
+        double number = value instanceof Number ? ((Number) value).doubleValue() : Double.NaN;
+        if (!(value instanceof Number) || Double.isNaN(number) || Double.isInfinite(number)) {
+            throw new SpecException(source + ": spec field decoding." + key + " = " + value
+                    + " is not a finite number: re-export the model with `edge export`");
+        }
+        if (number < low || number > high) {
+            throw new SpecException(source + ": spec field decoding." + key + " = " + value + " is outside "
+                    + low + ".." + high + ": re-export the model with `edge export`");
+        }
+        return number;
     }
 
     private static List<String> strings(JSONArray array) throws JSONException {

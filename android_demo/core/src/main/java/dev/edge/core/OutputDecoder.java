@@ -15,9 +15,17 @@ import java.util.Map;
  *   <li>{@code age_gender_tuple}: [age value, gender value]; class = number of
  *       {@code tuple_age_thresholds} exceeded; female when >= {@code tuple_gender_threshold}.</li>
  * </ul>
+ * Then the spec's calibration, as {@code apply_calibration} in edge/decode.py with
+ * {@code edge/calibration.py}: P(female) = sigmoid(logit(clip(p, 1/512, 1 - 1/512)) / T) for
+ * {@code gender_temperature} T (T = 1 leaves p as it is); the gender is "not sure" when the
+ * calibrated max(p, 1 - p) is below {@code gender_unsure_below}; the age range is the central
+ * {@code age_interval_mass} of the age distribution (softmax and 2-hot outputs). A spec without
+ * these keys decodes exactly as before them.
  */
 public final class OutputDecoder {
     private static final double DEFAULT_UNDEFINED_GENDER_THRESHOLD = 0.6;
+    /** edge.calibration.PROBABILITY_FLOOR: half an int8 output step; an output of 0 or 1 is not infinitely sure. */
+    static final double PROBABILITY_FLOOR = 1.0 / 512;
 
     private final ModelSpec spec;
 
@@ -46,6 +54,8 @@ public final class OutputDecoder {
         double genderProb = Double.NaN;
         double confidence = Double.NaN;
         boolean undefined = false;
+        float[] ageProbs = null;  // the age distribution, where the model gives one
+        int ageProbsCount = 0;
         for (ModelSpec.Output out : spec.outputs) {
             float[] value = outputs.get(out.name);
             if (value == null) {
@@ -57,6 +67,8 @@ public final class OutputDecoder {
                     ageYears = "median".equals(spec.decoding.get("age_years"))
                             ? medianYears(value, centers) : expected(value, 0, value.length, centers);
                     confidence = value[ageClass];
+                    ageProbs = value;
+                    ageProbsCount = value.length;
                     break;
                 }
                 case "age_regression": {
@@ -80,6 +92,8 @@ public final class OutputDecoder {
                     ageYears = expected(value, 0, k, centers);
                     confidence = value[ageClass];
                     undefined = value[ageClass] < ageThreshold || value[k + gender] < genderThreshold;
+                    ageProbs = value;
+                    ageProbsCount = k;
                     break;
                 }
                 case "age_gender_tuple": {
@@ -105,9 +119,42 @@ public final class OutputDecoder {
                             + "' that this app does not know: update the app");
             }
         }
+        // edge/decode.py apply_calibration
+        boolean probability = false;
+        for (ModelSpec.Output out : spec.outputs) {
+            probability |= out.kind.equals("gender_sigmoid") || out.kind.equals("age_gender_2hot");
+        }
+        if (!Double.isNaN(spec.genderTemperature) && !Double.isNaN(genderProb)) {
+            genderProb = calibrateGender(genderProb, spec.genderTemperature);
+        }
+        boolean genderUnsure = !Double.isNaN(spec.genderUnsureBelow) && !Double.isNaN(genderProb)
+                && unsure(genderProb, spec.genderUnsureBelow);
+        double ageLow = Double.NaN;
+        double ageHigh = Double.NaN;
+        if (!Double.isNaN(spec.ageIntervalMass) && ageProbs != null) {
+            double[] bounds = groupBounds(centers);
+            double tail = (1.0 - spec.ageIntervalMass) / 2;
+            ageLow = quantile(ageProbs, ageProbsCount, bounds, tail);
+            ageHigh = quantile(ageProbs, ageProbsCount, bounds, 1.0 - tail);
+        }
         String group = ageClass >= 0 && ageClass < spec.ageClassNames.size() ? spec.ageClassNames.get(ageClass) : null;
         String genderName = gender >= 0 && gender < spec.genderClassNames.size() ? spec.genderClassNames.get(gender) : null;
-        return new FaceLabel(ageClass, group, ageYears, gender, genderName, genderProb, confidence, undefined);
+        return new FaceLabel(ageClass, group, ageYears, gender, genderName, genderProb, confidence, undefined,
+                probability, genderUnsure, ageLow, ageHigh);
+    }
+
+    /** P(female) after temperature scaling: edge.calibration.calibrate_gender (T == 1 changes nothing, not even the floor). */
+    static double calibrateGender(double pFemale, double temperature) {
+        if (temperature == 1.0) {
+            return pFemale;
+        }
+        double p = Math.min(Math.max(pFemale, PROBABILITY_FLOOR), 1 - PROBABILITY_FLOOR);
+        return 1.0 / (1.0 + Math.exp(-Math.log(p / (1 - p)) / temperature));
+    }
+
+    /** edge.calibration.unsure: the calibrated confidence max(p, 1 - p) is below the threshold. */
+    static boolean unsure(double pFemale, double threshold) {
+        return Math.max(pFemale, 1 - pFemale) < threshold;
     }
 
     /** edge.labels' group_of_years: utk20 = 5-year bins; otherwise the nearest "a-b"/"a+" range, ties older. */
@@ -159,23 +206,30 @@ public final class OutputDecoder {
 
     /** Median years of a group distribution, each group's mass spread over its bounds: edge.decode.median_years. */
     static double medianYears(float[] probs, double[] centers) {
-        double[] bounds = groupBounds(centers);
+        return quantile(probs, probs.length, groupBounds(centers), 0.5);
+    }
+
+    /**
+     * The age below which {@code level} of the distribution's mass lies, each group's mass spread
+     * evenly over its bounds: edge.calibration.distribution_quantile, step for step (shares of the
+     * sum, their running sum, the group = how many running sums are below the level).
+     */
+    static double quantile(float[] probs, int count, double[] bounds, double level) {
         double total = 0;
-        for (float p : probs) {
-            total += p;
+        for (int i = 0; i < count; i++) {
+            total += probs[i];
         }
         total = Math.max(total, 1e-12);
-        double below = 0;
-        int group = probs.length - 1;
-        for (int i = 0; i < probs.length; i++) {
-            if (below + probs[i] / total >= 0.5) {
-                group = i;
-                break;
-            }
-            below += probs[i] / total;
+        double[] cumulative = new double[count];
+        int below = 0;
+        for (int i = 0; i < count; i++) {
+            cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + probs[i] / total;
+            below += cumulative[i] < level ? 1 : 0;
         }
-        double share = Math.max(probs[group] / total, 1e-12);
-        double within = Math.min(1.0, Math.max(0.0, (0.5 - below) / share));
+        int group = Math.min(below, count - 1);
+        double share = probs[group] / total;
+        double before = cumulative[group] - share;
+        double within = Math.min(1.0, Math.max(0.0, (level - before) / Math.max(share, 1e-12)));
         return bounds[group] + within * (bounds[group + 1] - bounds[group]);
     }
 
