@@ -115,3 +115,31 @@ def test_the_worst_group_gate_fails_validate(exported_run, utkface_dir, tmp_path
                           "--max-group-mae-increase", "0", "--max-group-gender-drop", "0")
     assert result.exit_code == 1, result.output
     assert "years above float for" in " ".join(result.output.split())
+
+
+def test_a_face_too_small_to_read_is_said_not_classified(exported_run, utkface_dir, tmp_path):
+    """A face under the spec's readable size (face_crop.min_face_px) is flagged in words, never given a label."""
+    from dataclasses import replace
+
+    import cv2
+
+    from edge.tflite_meta import embed_spec, strip_appended_archive
+
+    model = exported_run("mobile") / "model_int8_qat.tflite"
+    spec = read_spec(model)
+    chip = cv2.imread(str(sorted(utkface_dir.iterdir())[500]))
+    canvas = np.full((480, 640, 3), 180, np.uint8)
+    canvas[40:240, 40:240] = chip  # the detector's box: about 180 px
+    photo = tmp_path / "face.png"
+    cv2.imwrite(str(photo), canvas)
+    read = json.loads(run_cli("predict", model, photo, "--json").stdout)["images"][0]["faces"]
+    assert read and not read[0].get("too_small") and read[0]["gender"]["label"] in ("male", "female")
+
+    strict = tmp_path / "strict.tflite"  # the same model, asking for faces of at least 400 px
+    strict.write_bytes(embed_spec(strip_appended_archive(model.read_bytes()),
+                                  spec.with_updates(face_crop=replace(spec.face_crop, min_face_px=400))))
+    result = run_cli("predict", strict, photo, "--json")
+    faces = json.loads(result.stdout)["images"][0]["faces"]
+    assert len(faces) == len(read) and all(f["too_small"] for f in faces)
+    assert faces[0]["gender"]["label"] is None and "too small to read" in faces[0]["reason"]
+    assert "too small to read" in run_cli("predict", strict, photo).output

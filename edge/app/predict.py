@@ -21,7 +21,9 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
                             "gender": {"label": str, "p": float | null, "unsure": bool (only with a calibrated spec)},
                             "age": {"group": str | null, "p": float | null, "years": float,
                                     "range": [low, high] (years; only with a calibrated spec)},
-                            "undefined": bool}],
+                            "undefined": bool,
+                            "too_small": true, "reason": str (only for a face under the spec's
+                                face_crop.min_face_px: found, not classified)}],
                  "latency_ms": float | null,   # detect + crop + classify, decoding the file excluded
                  "error": str | null}],        # "no face detected", "not a decodable image", ...
      "summary": {"inputs": int, "processed": int, "failed": int, "no_face": int, "faces": int}}
@@ -107,8 +109,10 @@ class Predictor:
         if options.detect:
             from edge.detect import FaceDetector
 
+            # every face is found; those under the spec's readable size are reported, not classified
             self.detector = FaceDetector(options.detector or face_crop.detector, num_threads=options.threads,
-                                         min_face_px=face_crop.min_face_px)
+                                         min_face_px=0)
+        self.min_face_px = face_crop.min_face_px
         kinds = {out.kind for out in self.spec.outputs}
         # p is a probability only where the output is one (the tuple model's values are not)
         self.gender_is_prob = bool(kinds & {"gender_sigmoid", "age_gender_2hot"})
@@ -131,6 +135,9 @@ class Predictor:
         for box, score, (x0, y0, x1, y1) in boxes:
             if x1 - x0 < 2 or y1 - y0 < 2:
                 continue  # a box clipped to nothing at the image edge
+            if self.detector is not None and max(box[2], box[3]) < self.min_face_px:
+                faces.append(_too_small(box, score, self.min_face_px))  # found, but too small to read
+                continue
             x = to_model_input(resize_and_convert(image_bgr[y0:y1, x0:x1], self.spec), self.spec)
             outputs = self.model.run(x[None])
             if self.mirror_pass:
@@ -140,6 +147,7 @@ class Predictor:
         return faces, 1000 * (time.perf_counter() - start)
 
     def _face_dict(self, decoded, box, score) -> dict:
+        """A classified face: box, detector score, gender, age (and its range and "not sure" when calibrated)."""
         labels = decoded.labels(self.spec, 0)
         p_female = labels["gender_prob_female"]
         gender_p = None
@@ -171,6 +179,14 @@ class Predictor:
         faces, latency = self.predict(image)
         result = ImageResult(path, faces, image.shape[1], image.shape[0], latency, None if faces else NO_FACE)
         return result, image
+
+
+def _too_small(box, score, min_face_px: int) -> dict:
+    """A face the detector found below the spec's readable size (``face_crop.min_face_px``): said, not guessed."""
+    return {"box": [round(float(v), 1) for v in box], "score": None if score is None else round(float(score), 4),
+            "gender": {"label": None, "p": None}, "age": {"group": None, "p": None, "years": None},
+            "undefined": False, "too_small": True,
+            "reason": f"face too small to read ({max(box[2], box[3]):.0f} px; the model needs {min_face_px} px)"}
 
 
 # ---------------------------------------------------------------- inputs
@@ -251,6 +267,8 @@ def draw_faces(image_bgr: np.ndarray, faces: list[dict], margin: float | None = 
 
 def label_text(face: dict) -> str:
     """A face's label as a person reads it, e.g. 'female 27 (22-33)' or 'gender not sure 4 (2-6)'."""
+    if face.get("too_small"):
+        return "too small to read"
     gender = "gender not sure" if face["gender"].get("unsure") else (face["gender"]["label"] or "?")
     years = face["age"]["years"]
     if "range" in face["age"]:
@@ -387,6 +405,9 @@ def table_lines(result: ImageResult) -> list[str]:
     lines = []
     for face in result.faces:
         box = ",".join(f"{v:.0f}" for v in face["box"])
+        if face.get("too_small"):
+            lines.append(f"{name:<40} {box:<22} {face['reason']}")
+            continue
         if face["undefined"]:
             lines.append(f"{name:<40} {box:<22} {'Undefined':<16} {'Undefined':<16} {'':>6}")
             continue
