@@ -103,8 +103,6 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
                 result.artifacts, result.report = single.artifacts, single.report
             write_text_atomic(staging / layout.EXPORT_MARKER,
                               "written by edge export: this directory is replaced by the next export\n")
-            if os.environ.get("EDGE_EXPORT_FAIL_BEFORE_COMMIT"):  # test hook: prove a late failure loses nothing
-                raise CheckFailed("forced failure before commit (EDGE_EXPORT_FAIL_BEFORE_COMMIT is set)")
             _commit(staging, out_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -170,16 +168,12 @@ def _commit(staging: Path, out_dir: Path) -> None:
         return
     backup = out_dir.with_name(f".{out_dir.name}{layout.BACKUP_TAG}{os.getpid()}")
     os.replace(out_dir, backup)
-    if os.environ.get("EDGE_EXPORT_KILL_MID_SWAP"):  # test hook: die between the two renames
-        os.kill(os.getpid(), 9)
     os.replace(staging, out_dir)
     shutil.rmtree(backup, ignore_errors=True)
 
 
 def _exchange(first: Path, second: Path) -> bool:
     """Atomically exchange two directories (Linux renameat2); False where unsupported."""
-    if os.environ.get("EDGE_EXPORT_NO_EXCHANGE"):  # test hook: exercise the two-rename path
-        return False
     try:
         import ctypes
 

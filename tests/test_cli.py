@@ -48,3 +48,11 @@ def test_user_errors_are_one_line_and_exit_2(tmp_path):
     assert "Traceback" not in result.output
     result = run_cli("data", "inspect", tmp_path, "--kind", "nonsense")
     assert result.exit_code == 2 and "unknown dataset kind" in result.output
+
+
+def test_data_inspect_leaves_no_file_behind_without_out(utkface_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("data", "inspect", utkface_dir)
+    assert result.exit_code == 0, result.output
+    assert "add --out DIR" in result.output
+    assert list(tmp_path.iterdir()) == []

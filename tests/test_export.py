@@ -153,7 +153,12 @@ def test_failed_export_leaves_the_previous_export_untouched(exported_run, traine
     export = exported_run("tuple")
     before = {p.relative_to(export): hashlib.sha256(p.read_bytes()).hexdigest()
               for p in export.rglob("*") if p.is_file()}
-    monkeypatch.setenv("EDGE_EXPORT_FAIL_BEFORE_COMMIT", "1")
+    from export import exporter
+
+    def fail(staging, out_dir):  # a failure after every check passed, just before the swap
+        raise exporter.CheckFailed("forced failure before commit")
+
+    monkeypatch.setattr(exporter, "_commit", fail)
     result = run_cli("export", trained_run("tuple"), "--int8", "--qat-epochs", "0", *LOOSE_GATE)
     assert result.exit_code == 1 and "forced failure" in result.output
     after = {p.relative_to(export): hashlib.sha256(p.read_bytes()).hexdigest()

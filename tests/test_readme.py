@@ -37,9 +37,17 @@ def _parse(args: list[str]):
         sub = command.get_command(context, name)
         assert sub is not None, f"README uses unknown command '{name}'"
         command, args = sub, args[1:]
-    context = command.make_context(command.name, list(args))
-    assert context.params is not None
+    command.make_context(command.name, list(args))  # raises on an unknown or malformed option
     return command
+
+
+def test_a_drifted_readme_command_fails_the_parse():
+    """The check above can fail: an option the CLI does not have, or a value of the wrong type, raises."""
+    for drifted in (["validate", "runs/x/export", "--data", "d", "--max-drop-gendr", "1"],
+                    ["train", "--data", "d", "--epochs", "forty"], ["nosuchcommand"]):
+        with pytest.raises(Exception) as raised:
+            _parse(drifted)
+        assert type(raised.value).__name__ in ("NoSuchOption", "BadParameter", "UsageError", "AssertionError"), raised
 
 
 def test_readme_has_edge_commands_for_every_stage():

@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -314,12 +315,28 @@ def test_15_a_kill_between_the_two_renames_is_recovered(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
 
+_KILLED_MID_SWAP = """
+import os, sys
+import export.exporter as exporter
+exporter._exchange = lambda first, second: False  # as on a kernel without renameat2(RENAME_EXCHANGE)
+replace = os.replace
+def replace_then_die(source, target):
+    replace(source, target)
+    if ".previous-" in str(target):  # the old export moved aside, the new one not yet in place
+        os.kill(os.getpid(), 9)
+exporter.os.replace = replace_then_die
+from edge.app.cli import main
+sys.argv = ["edge", "export", sys.argv[1], "--out", sys.argv[2]]
+main()
+"""
+
+
 @pytest.mark.slow
 def test_15_a_real_sigkill_mid_swap_is_recovered_by_the_next_command(tmp_path, trained_run, utkface_dir):
     out = tmp_path / "export"
     _complete_export(out, "previous")
-    environment = {**os.environ, "EDGE_EXPORT_NO_EXCHANGE": "1", "EDGE_EXPORT_KILL_MID_SWAP": "1"}
-    done = subprocess.run([EDGE, "export", str(trained_run("mobile")), "--out", str(out)], env=environment,
+    # the export in a child process patched to take the two-rename path and die between the renames
+    done = subprocess.run([sys.executable, "-c", _KILLED_MID_SWAP, str(trained_run("mobile")), str(out)],
                           capture_output=True)
     assert done.returncode == -signal.SIGKILL, done.stderr.decode(errors="replace")[-2000:]
     assert not out.exists()  # killed between the renames: both exports sit in hidden folders

@@ -30,8 +30,13 @@ def _assert_complete_run(run: Path, epochs: int) -> dict:
     assert (run / "history.csv").read_text().count("\n") == epochs + 1
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["faces"] == metrics["split"]["test"] > 0
-    assert 0.0 <= metrics["gender_accuracy"] <= 1.0
+    _assert_share_of(metrics["gender_accuracy"], metrics["faces"])
     return metrics
+
+
+def _assert_share_of(value: float, faces: int) -> None:
+    """A rate over the test faces is a count of faces divided by their number (not just any number in 0..1)."""
+    assert 0 <= value <= 1 and abs(value * faces - round(value * faces)) < 1e-6, (value, faces)
 
 
 @pytest.mark.parametrize("family", ["mobile", "cnn", "fcn2hot", "tuple"])
@@ -45,9 +50,11 @@ def test_every_family_trains_into_a_complete_run_directory(trained_run, family):
     for key in ("age_exact_accuracy", "age_1off_accuracy", "age_mae_years", "parameters",
                 "train_images_per_s", "input_pipeline_images_per_s"):
         assert key in metrics
-    assert metrics["age_1off_accuracy"] >= metrics["age_exact_accuracy"]
+    support = metrics["age_per_class"]["support"]  # every test face with an age class is counted once
+    assert sum(support) == metrics["faces"] and len(support) == len(spec.age_class_names)
+    _assert_share_of(metrics["age_exact_accuracy"], metrics["faces"])
     if family == "fcn2hot":
-        assert 0.0 <= metrics["undefined_rate"] <= 1.0
+        _assert_share_of(metrics["undefined_rate"], metrics["faces"])
         assert spec.outputs[0].width == 10 and spec.decoding["undefined_age_threshold"] == 0.25
     if family == "tuple":
         thresholds = spec.decoding["tuple_age_thresholds"]

@@ -68,7 +68,7 @@ def data_inspect(
     path: Annotated[Path, typer.Argument(help="UTKFace directory, Adience root, or a path,age,gender CSV manifest.")],
     kind: KindOption = None,
     labels: Annotated[Optional[str], typer.Option(help="Age groups to count by: utk20 or adience8 (default: adience8 for Adience, else utk20).")] = None,
-    out: Annotated[Path, typer.Option(help="Directory for the age-by-gender bar chart PNG.")] = Path("."),
+    out: Annotated[Optional[Path], typer.Option(help="Write the age-by-gender bar chart PNG into this directory (none by default: inspecting never leaves files behind).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of tables.")] = False,
 ) -> None:
     """Count usable images per age group and gender, list skipped files with reasons, draw a chart."""
@@ -102,7 +102,7 @@ def data_inspect(
         for reason, info in report.skipped.to_dict().items():
             skipped.add_row(reason, f"{info['count']:,}", ", ".join(info["examples"]))
         console.print(skipped)
-    console.print(f"chart: {report.chart_path}")
+    console.print(f"chart: {report.chart_path}" if report.chart_path else "chart: add --out DIR to draw the age-by-gender chart")
 
 
 # --model choices come from the one family registry (train/models.py), so --help lists them
