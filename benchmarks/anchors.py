@@ -115,7 +115,7 @@ def markdown(rows: list[dict]) -> str:
 
 
 def plot(rows: list[dict], path: Path) -> Path:
-    from edge.app.plotting import pyplot, save_png
+    from edge.plotting import pyplot, save_png
 
     plt = pyplot()
     figure, axes = plt.subplots(1, 3, figsize=(16, 4.6))

@@ -36,7 +36,7 @@ def main() -> None:
     from edge.splits import holdout_split
     from edge.targets import targets_for
     from edge.tflite_meta import embed_spec, read_spec, strip_appended_archive
-    from export.calibrate import fit_calibration
+    from edge.export.calibrate import fit_calibration
 
     model_path = args.assets / "model.tflite"
     spec = read_spec(model_path)

@@ -24,7 +24,7 @@ from edge.datasets import load_dataset  # noqa: E402
 from edge.decode import decode_outputs, regroup  # noqa: E402
 from edge.preprocess import to_model_input  # noqa: E402
 from edge.runtime import TFLiteModel  # noqa: E402
-from train.run_data import split_records  # noqa: E402
+from edge.train.run_data import split_records  # noqa: E402
 
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5)
 

@@ -21,7 +21,7 @@ from edge.cache import load_images  # noqa: E402
 from edge.decode import decode_outputs  # noqa: E402
 from edge.preprocess import to_model_input  # noqa: E402
 from edge.runtime import TFLiteModel  # noqa: E402
-from train.run_data import split_records  # noqa: E402
+from edge.train.run_data import split_records  # noqa: E402
 
 BANDS = ((0, 10), (10, 20), (20, 40), (40, 60), (60, 121))
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6)

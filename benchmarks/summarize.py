@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from train.models import FAMILIES  # noqa: E402  (the one family registry)
+from edge.train.models import FAMILIES  # noqa: E402  (the one family registry)
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/bench")
 

@@ -31,7 +31,7 @@ from edge.preprocess import decode_image, prepare_image  # noqa: E402
 from edge.spec import Spec  # noqa: E402
 from edge.targets import targets_for  # noqa: E402
 from edge.tf_bootstrap import load_keras_model, predict_outputs  # noqa: E402
-from train.run_data import split_records  # noqa: E402
+from edge.train.run_data import split_records  # noqa: E402
 
 TIGHT = 0.8
 WIDE = 1.25

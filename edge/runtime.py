@@ -8,7 +8,6 @@ which one ran.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -16,47 +15,8 @@ import numpy as np
 
 from edge.errors import EdgeError
 from edge.spec import Spec
+from edge.interpreter import make_interpreter
 from edge.tflite_meta import read_model_bytes, read_spec_checked
-
-
-def _interpreter_classes():
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-
-        yield "ai_edge_litert", Interpreter
-    except ImportError:
-        pass
-    try:
-        from tflite_runtime.interpreter import Interpreter
-
-        yield "tflite_runtime", Interpreter
-    except ImportError:
-        pass
-    try:
-        import tensorflow as tf
-
-        yield "tensorflow.lite", tf.lite.Interpreter
-    except ImportError:
-        pass
-
-
-def make_interpreter(model_bytes: bytes, num_threads: int = 1, where: str = "the model"):
-    """Return ``(interpreter, runtime_name)`` from the first runtime that loads the model."""
-    errors = []
-    for name, interpreter_class in _interpreter_classes():
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                interpreter = interpreter_class(model_content=model_bytes, num_threads=num_threads)
-            interpreter.allocate_tensors()
-            return interpreter, name
-        except Exception as error:  # a runtime that imports but cannot run this model: try the next
-            errors.append(f"{name}: {error}")
-    if not errors:
-        raise EdgeError("no TFLite runtime is installed: pip install ai-edge-litert")
-    first = " ".join(errors[0].split())[:160]
-    raise EdgeError(f"{where} is a truncated or corrupt TFLite file (the runtime cannot load it: {first}): "
-                    "re-export it with `edge export`")
 
 
 def check_spec_against_model(spec: Spec, input_detail: dict, output_details: list[dict], where: str) -> None:

@@ -16,11 +16,24 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from edge.detect import DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTOR_NAMES, HAAR_CASCADE
 from edge.errors import EdgeError
 from edge.labels import GENDER_NAMES, get_scheme
 
 SPEC_VERSION = 1
+# The face detectors a spec may name, and the deployment defaults its face_crop carries. They are spec facts
+# (every phone, page and `edge predict` reads them from the spec); edge.detect implements the detectors.
+BLAZEFACE_NAMES = ("blazeface_short_range", "blazeface_full_range")
+HAAR = "haar"
+HAAR_CASCADE = "haarcascade_frontalface_default.xml"
+DETECTOR_NAMES = (*BLAZEFACE_NAMES, HAAR)
+# Chosen by the detector comparison in BENCHMARKS.md ("Face detectors", validation chips only):
+# full range finds more small faces, but only 6.5 % of faces that fill the image (selfies,
+# cropped portraits) against short range's 100 %; short range is the default, full range an
+# option (--detector) for group photos.
+DEFAULT_DETECTOR = "blazeface_short_range"
+# The crop margin whose square best reproduces a UTKFace chip's own framing around the default
+# detector's box (BENCHMARKS.md "Face detectors": the margin sweep).
+DEFAULT_MARGIN = 0.05
 COLORS = ("gray", "rgb")
 INTERPOLATIONS = ("area", "linear", "nearest")
 OUTPUT_KINDS = ("age_softmax", "age_regression", "gender_sigmoid", "age_gender_2hot", "age_gender_tuple")

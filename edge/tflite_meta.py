@@ -132,7 +132,7 @@ def read_spec_checked(model_bytes: bytes, where: str) -> Spec:
         return read_spec_bytes(model_bytes, where)
     except EdgeError:
         if model_bytes[4:8] == TFLITE_IDENTIFIER:
-            from edge.runtime import make_interpreter
+            from edge.interpreter import make_interpreter
 
             make_interpreter(model_bytes, 1, where)  # raises the "truncated or corrupt" error when it cannot load
         raise

@@ -86,7 +86,7 @@ def map_outputs(model_bytes: bytes, spec: Spec, keras_outputs: dict[str, np.ndar
     bare = TFLiteModel(model_bytes, spec=spec)  # spec not embedded yet: pass it in
     positions = {detail["index"]: position for position, detail in enumerate(bare.output_details)}
     # A signature runner keeps references into its interpreter: read names from a separate one.
-    from edge.runtime import make_interpreter
+    from edge.interpreter import make_interpreter
 
     signature = make_interpreter(model_bytes)[0].get_signature_runner()
     by_name = {key.removeprefix("quant_"): positions[detail["index"]]

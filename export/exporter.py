@@ -41,7 +41,7 @@ import numpy as np
 from edge import layout
 from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import CheckFailed, EdgeError
-from export.options import MIN_CALIBRATION, ExportOptions
+from edge.export.options import MIN_CALIBRATION, ExportOptions
 from edge.io import check_output_dir, located, make_temp_dir, read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics
 from edge.preprocess import to_model_input
@@ -110,7 +110,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     if options.android_assets and not fold_dirs:
         _copy_android_assets(out_dir, Path(options.android_assets), result.report["shipped_model"], log)
     if options.web_assets and not fold_dirs:
-        from export.web import write_web_assets
+        from edge.export.web import write_web_assets
 
         write_web_assets(out_dir, Path(options.web_assets), log)
     return result
@@ -199,10 +199,10 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     from edge.tf_bootstrap import import_tf, keras_outputs, load_keras_model
 
     tf, keras = import_tf()
-    from export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES, fit_calibration
-    from export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training, with_flip_average
-    from export.qat import qat_learning_rate, quantization_aware_finetune
-    from train.run_data import load_run_data
+    from edge.export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES, fit_calibration
+    from edge.export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training, with_flip_average
+    from edge.export.qat import qat_learning_rate, quantization_aware_finetune
+    from edge.train.run_data import load_run_data
 
     model = load_keras_model(run_dir / layout.MODEL_KERAS)
     if options.int8:
@@ -274,13 +274,13 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     # step 6: what the phone, the browser and people read
     write_text_atomic(staging / layout.SPEC_JSON, specs[shipped].to_json() + "\n")
     write_text_atomic(staging / layout.LABELS_TXT, _labels_text(spec))
-    from export.golden import write_golden
+    from edge.export.golden import write_golden
 
     write_golden(staging, staging / f"{shipped}.tflite", data, _pick(held_out, GOLDEN_FACES, seed=3))
     shutil.copyfile(run_dir / layout.SPLIT_JSON, staging / layout.SPLIT_JSON)
     report["shipped_model"] = f"{shipped}.tflite"
     write_json_atomic(staging / layout.EXPORT_REPORT, report)
-    from export.card import write_model_card
+    from edge.export.card import write_model_card
 
     write_model_card(staging / layout.MODEL_CARD, report, config, specs[shipped])
     result.report = report
@@ -383,7 +383,7 @@ def _group_check(reference, decoded, targets, records: list, options: ExportOpti
 
 
 def _is_conv(family: str) -> bool:
-    from train.models import FAMILIES
+    from edge.train.models import FAMILIES
 
     return family in FAMILIES and FAMILIES[family].conv
 
@@ -420,7 +420,7 @@ def _check_asset_folders(options: ExportOptions, out_dir: Path) -> None:
         check_asset_folder(Path(options.android_assets), "--android-assets", out_dir,
                            list(_android_names("model.tflite")) + detector)
     if options.web_assets:
-        from export.web import MANIFEST_NAME, WEB_MODEL_NAME
+        from edge.export.web import MANIFEST_NAME, WEB_MODEL_NAME
 
         check_asset_folder(Path(options.web_assets), "--web-assets", out_dir,
                            [WEB_MODEL_NAME, layout.LABELS_TXT, layout.GOLDEN_JSON, MANIFEST_NAME] + detector)

@@ -13,7 +13,7 @@ import numpy as np
 from edge.preprocess import to_model_input
 from edge.spec import Spec
 from edge.tf_bootstrap import import_tf
-from train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
+from edge.train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
 
 Log = Callable[[str], None]
 
@@ -33,8 +33,8 @@ def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, da
     ``seed`` (default: the run's training seed) seeds Python, NumPy and TensorFlow (dropout) and the
     shuffling, so one seed gives the same QAT model.
     """
-    from export.convert import calibrate_qat_ranges
-    from train.pipeline import make_dataset
+    from edge.export.convert import calibrate_qat_ranges
+    from edge.train.pipeline import make_dataset
 
     seed = int(config["seed"]) if seed is None else int(seed)
     import_tf()[1].utils.set_random_seed(seed)
@@ -59,7 +59,7 @@ def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, da
 
 def compile_distillation(model, family: str, label_scheme: str, learning_rate: float) -> None:
     """Compile a QAT model to reproduce its float teacher's outputs (soft targets, list order)."""
-    from train.losses import two_hot_crossentropy
+    from edge.train.losses import two_hot_crossentropy
 
     _, keras = import_tf()
     optimizer = keras.optimizers.Adam(learning_rate)

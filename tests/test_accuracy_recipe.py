@@ -14,9 +14,9 @@ from edge.labels import get_scheme
 from edge.spec import Spec
 from edge.app.validate import scoring_scheme
 from edge.datasets import FaceRecord
-from train.config import TrainConfig, check_options, resolve_config
-from train.models import family_defaults, output_specs
-from train.pipeline import age_distribution, model_targets
+from edge.train.config import TrainConfig, check_options, resolve_config
+from edge.train.models import family_defaults, output_specs
+from edge.train.pipeline import age_distribution, model_targets
 from edge.targets import Targets
 from tests.conftest import run_cli
 
@@ -47,7 +47,7 @@ def test_targets_carry_the_distribution_then_the_years():
 
 
 def test_distribution_loss_prefers_the_right_age_and_survives_a_save():
-    from train.losses import AgeDistributionLoss, keras
+    from edge.train.losses import AgeDistributionLoss, keras
 
     centers = UTK20.class_centers
     loss = AgeDistributionLoss(centers)
@@ -60,7 +60,7 @@ def test_distribution_loss_prefers_the_right_age_and_survives_a_save():
 
 
 def test_zoom_augmentation_is_seeded_and_changes_framing():
-    from train.pipeline import augment_batch
+    from edge.train.pipeline import augment_batch
 
     x = np.random.default_rng(0).random((4, 32, 32, 3)).astype(np.float32)
     seed = np.asarray([3, 4], np.int64)
@@ -105,7 +105,7 @@ def test_gender_weight_scales_the_gender_loss_in_the_training_objective(utkface_
 
 def test_receptive_field_of_the_mobile_default_covers_the_face():
     """Why the default kernel is 5: with 3x3 no pooled feature saw more than 43 px of a 96 px face."""
-    from train.models import build_model, receptive_field
+    from edge.train.models import build_model, receptive_field
 
     spec = Spec.create(image_size=96, color="rgb")
     fields = {kernel: receptive_field(build_model("mobile", spec, kernel=kernel)) for kernel in (3, 5)}
@@ -238,7 +238,7 @@ def test_split_seed_keeps_the_test_faces_while_the_training_seed_varies(utkface_
 
 
 def test_degraded_faces_are_softer_and_only_the_chosen_share():
-    from train.pipeline import degrade_batch
+    from edge.train.pipeline import degrade_batch
 
     rng = np.random.default_rng(1)
     x = rng.random((64, 48, 48, 3)).astype(np.float32)  # noise: any resampling visibly softens it

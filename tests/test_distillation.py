@@ -14,7 +14,7 @@ from edge.errors import EdgeError
 from edge.labels import get_scheme
 from edge.targets import Targets
 from edge.teacher import TeacherLabels, blend, load_teacher_labels, relative_key
-from train.pipeline import age_distribution, model_targets
+from edge.train.pipeline import age_distribution, model_targets
 from tests.conftest import run_cli
 
 UTK20 = get_scheme("utk20")
@@ -93,7 +93,7 @@ def test_training_follows_the_teacher(utkface_dir, tmp_path):
     assert config["teacher_labels"] == str(file) and config["teacher_weight"] == 1.0
     from edge.spec import Spec
     from edge.tf_bootstrap import import_tf, predict_outputs
-    from train.run_data import load_run_data
+    from edge.train.run_data import load_run_data
 
     _, keras = import_tf()
     spec = Spec.load(out / "spec.json")

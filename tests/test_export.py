@@ -28,8 +28,8 @@ def _keras_and_inputs(run: Path, count: int = 24, with_mirror: bool = True):
     from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
-    import train.losses  # noqa: F401
-    from train.run_data import load_run_data
+    import edge.train.losses  # noqa: F401
+    from edge.train.run_data import load_run_data
 
     spec = Spec.load(run / "spec.json")
     model = keras.models.load_model(run / "model.keras", compile=False)
@@ -153,7 +153,7 @@ def test_failed_export_leaves_the_previous_export_untouched(exported_run, traine
     export = exported_run("tuple")
     before = {p.relative_to(export): hashlib.sha256(p.read_bytes()).hexdigest()
               for p in export.rglob("*") if p.is_file()}
-    from export import exporter
+    from edge.export import exporter
 
     def fail(staging, out_dir):  # a failure after every check passed, just before the swap
         raise exporter.CheckFailed("forced failure before commit")

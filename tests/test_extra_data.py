@@ -51,7 +51,7 @@ def test_extra_faces_train_but_never_validate_or_test(utkface_dir, adience_dir, 
 
     from edge.spec import Spec
     from edge.tf_bootstrap import import_tf, predict_outputs
-    from train.run_data import load_run_data, split_records
+    from edge.train.run_data import load_run_data, split_records
 
     assert len(split_records(more, "train")) == len(after["train"])
     _, keras = import_tf()

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import PROJECT_ROOT, run_cli
-from train.multiworker import WORKER_DIR_PREFIX, worker_role
+from edge.train.multiworker import WORKER_DIR_PREFIX, worker_role
 
 ONE_EPOCH = ["--max-images", "300", "--epochs", "1", "--seed", "5"]
 
@@ -115,7 +115,7 @@ def test_two_workers_train_like_one_and_only_the_chief_writes(utkface_dir, tmp_p
         assert abs(multi_history[key][0] - single_history[key][0]) <= 0.02 * abs(single_history[key][0]), key
     from edge.spec import Spec
     from edge.tf_bootstrap import load_keras_model, predict_outputs
-    from train.run_data import load_run_data
+    from edge.train.run_data import load_run_data
 
     spec = Spec.load(out / "spec.json")
     data = load_run_data(out, spec)

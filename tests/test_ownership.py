@@ -95,14 +95,14 @@ def test_a_second_train_on_the_same_folder_is_refused(tmp_path, utkface_dir):
 
 # --- asset folders ---------------------------------------------------------------------------------------------
 def _android_assets(export: Path, dest: Path) -> None:
-    from export.exporter import _copy_android_assets
+    from edge.export.exporter import _copy_android_assets
 
     shipped = json.loads((export / layout.EXPORT_REPORT).read_text())["shipped_model"]
     _copy_android_assets(export, dest, shipped, lambda message: None)
 
 
 def _web_assets(export: Path, dest: Path) -> None:
-    from export.web import write_web_assets
+    from edge.export.web import write_web_assets
 
     write_web_assets(export, dest, lambda message: None)
 

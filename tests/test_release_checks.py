@@ -10,7 +10,7 @@ from pathlib import Path
 from edge import layout
 from edge.app.validate import ValidateOptions, _gate
 from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE, delta_failures
-from export.options import ExportOptions
+from edge.export.options import ExportOptions
 from tests.conftest import run_cli
 from tests.test_reliability import _one_line_error, _tmpfs
 

@@ -317,7 +317,7 @@ def test_15_a_kill_between_the_two_renames_is_recovered(tmp_path):
 
 _KILLED_MID_SWAP = """
 import os, sys
-import export.exporter as exporter
+import edge.export.exporter as exporter
 exporter._exchange = lambda first, second: False  # as on a kernel without renameat2(RENAME_EXCHANGE)
 replace = os.replace
 def replace_then_die(source, target):
@@ -403,7 +403,7 @@ def test_19_artifacts_honour_the_umask(tmp_path):
 
 
 def test_20_a_second_export_of_the_same_target_is_refused(tmp_path):
-    from export.exporter import export_lock
+    from edge.export.exporter import export_lock
 
     run = _fake_run(tmp_path / "run")
     with export_lock(run / "export"):

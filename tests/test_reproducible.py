@@ -65,7 +65,7 @@ def test_export_with_a_seed_gives_the_same_qat_model_twice(seeded_runs, tmp_path
 @pytest.mark.slow
 def test_no_augment_still_shuffles_every_epoch(utkface_dir, tmp_path, monkeypatch):
     """UTKFace lists sort by age: the training stream must be shuffled with or without augmentation."""
-    import train.pipeline as pipeline
+    import edge.train.pipeline as pipeline
 
     calls = []
     original = pipeline.make_dataset

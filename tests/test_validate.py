@@ -137,8 +137,8 @@ def test_gate_fails_on_an_int8_model_calibrated_on_noise(learned_fcn2hot, adienc
     from edge.tf_bootstrap import import_tf
 
     _, keras = import_tf()
-    import train.losses  # noqa: F401
-    from export.convert import convert, map_outputs
+    import edge.train.losses  # noqa: F401
+    from edge.export.convert import convert, map_outputs
     from edge.tflite_meta import embed_spec
 
     run = learned_fcn2hot

@@ -70,7 +70,7 @@ def _toolchain() -> None:
 def web_assets(exported_run, tmp_path_factory) -> Path:
     """The web variant of the session's small mobile export, made by the --web-assets code path."""
     _toolchain()
-    from export.web import write_web_assets
+    from edge.export.web import write_web_assets
 
     dest = tmp_path_factory.mktemp("web") / "assets"
     write_web_assets(exported_run("mobile"), dest, log=lambda message: None)

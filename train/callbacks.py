@@ -10,7 +10,7 @@ import io
 import time
 from contextlib import nullcontext
 
-from edge.app.console import console
+from edge.console import console
 from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import label_metrics

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
-from train.models import TWO_HEADS, family_defaults, family_layout
+from edge.train.models import TWO_HEADS, family_defaults, family_layout
 
 
 @dataclass

@@ -6,7 +6,7 @@ Unknown labels are encoded as all-zero blocks (2-hot) or -1 (tuple) and contribu
 from __future__ import annotations
 
 from edge.tf_bootstrap import import_tf
-from train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
+from edge.train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
 
 tf, keras = import_tf()
 

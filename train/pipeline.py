@@ -16,7 +16,7 @@ from edge.spec import Spec
 from edge.targets import Targets
 from edge.teacher import TeacherLabels, blend
 from edge.tf_bootstrap import import_tf
-from train.models import TWO_HEADS, TWO_HOT, get_family
+from edge.train.models import TWO_HEADS, TWO_HOT, get_family
 
 MAX_ROTATION_DEGREES = 10.0
 MAX_SHIFT_FRACTION = 0.06

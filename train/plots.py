@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge.app.plotting import draw_confusion, pyplot, save_png
+from edge.plotting import draw_confusion, pyplot, save_png
 
 
 def plot_learning_curves(history: dict[str, list[float]], path: Path, title: str) -> Path:

@@ -38,8 +38,8 @@ from edge.tf_bootstrap import predict_outputs, save_model_atomic
 from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from edge.teacher import TeacherLabels, load_teacher_labels
-from train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
-from train.models import build_model, output_specs, receptive_field
+from edge.train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
+from edge.train.models import build_model, output_specs, receptive_field
 
 Log = Callable[[str], None]
 
@@ -99,7 +99,7 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     With ``--strategy multiworker`` only the chief writes ``out_dir`` (see ``train/multiworker.py``).
     """
     out_dir = Path(out_dir)
-    from train.multiworker import cluster_failures, uses_multiworker, worker_directory, worker_role
+    from edge.train.multiworker import cluster_failures, uses_multiworker, worker_directory, worker_role
 
     if not _cluster_ready and uses_multiworker(config.strategy, out_dir, resume):
         role = worker_role()  # TF_CONFIG is checked before TensorFlow is imported
@@ -153,7 +153,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
     primary_paths = {r.path for r in records}
     extra_sources, extra_records = _extra_records(config, spec, records, log)
 
-    from edge.app.console import progress_bar
+    from edge.console import progress_bar
 
     with progress_bar("decoding images") as update:
         image_set = load_images(records + extra_records, spec, progress=update)
@@ -195,7 +195,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
         summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                    "label_scheme": spec.label_scheme, "model": config.model}
         write_json_atomic(out_dir / "metrics.json", summary)
-        from train.plots import plot_fold_curves
+        from edge.train.plots import plot_fold_curves
 
         plot_fold_curves(histories, out_dir / "fold_curves.png")
         return summary
@@ -267,7 +267,7 @@ def _configure_devices(tf, keras, config: TrainConfig, log: Log):
         else:
             log("--mixed-precision ignored: no GPU visible (it only speeds up GPUs)")
     if config.strategy == "multiworker":  # created before any other TensorFlow op, as it must be
-        from train.multiworker import make_strategy
+        from edge.train.multiworker import make_strategy
 
         strategy = make_strategy(tf, log)
     elif config.strategy == "mirrored":
@@ -349,9 +349,9 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     from edge.tf_bootstrap import import_tf
 
     tf, keras = import_tf()
-    import train.losses as losses
-    from train.callbacks import EpochEnd, ProgressBar
-    from train.pipeline import make_dataset, measure_input_throughput, model_targets
+    import edge.train.losses as losses
+    from edge.train.callbacks import EpochEnd, ProgressBar
+    from edge.train.pipeline import make_dataset, measure_input_throughput, model_targets
 
     # Python, NumPy and TensorFlow seeds (weight init, dropout, the tf.data ops' derived seeds): with the
     # seeded shuffle and stateless augmentation, one --seed gives the same weights on CPU (tests/test_reproducible.py)
@@ -413,7 +413,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
 
     average = None
     if config.ema:
-        from train.averaging import WeightAverage
+        from edge.train.averaging import WeightAverage
 
         average = WeightAverage(config.ema)
         average.set_model(model)
@@ -475,7 +475,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     })
     save_model_atomic(model, run_dir / layout.MODEL_KERAS)
     spec.save(run_dir / "spec.json")
-    from train.plots import plot_confusion, plot_learning_curves
+    from edge.train.plots import plot_confusion, plot_learning_curves
 
     plot_learning_curves(state["history"], run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
     if num_classes:

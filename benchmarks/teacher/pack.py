@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from edge.io import write_bytes_atomic  # noqa: E402
 from edge.spec import Spec  # noqa: E402
 from edge.teacher import relative_key  # noqa: E402
-from train.run_data import load_run_data, split_info  # noqa: E402
+from edge.train.run_data import load_run_data, split_info  # noqa: E402
 
 
 def main() -> None:

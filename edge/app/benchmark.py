@@ -57,7 +57,7 @@ class _Bare:
     """A ``.tflite`` without an edge spec (e.g. the face detector): interpreter + input only."""
 
     def __init__(self, path: Path, threads: int):
-        from edge.runtime import make_interpreter
+        from edge.interpreter import make_interpreter
         from edge.tflite_meta import read_model_bytes
 
         self.model_bytes = read_model_bytes(path)
@@ -281,7 +281,7 @@ def markdown_table(report: dict) -> str:
 
 def write_plot(report: dict, path: Path) -> Path:
     """Latency vs size per model; accuracy vs size and vs latency when validation.json is beside."""
-    from edge.app.plotting import pyplot, save_png
+    from edge.plotting import pyplot, save_png
 
     plt = pyplot()
     ok = {n: e for n, e in report["models"].items() if "latency" in e}

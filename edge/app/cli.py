@@ -17,9 +17,9 @@ from typing import Annotated, Optional
 import typer
 
 from edge.errors import EdgeError
-from export.options import MIN_CALIBRATION, ExportOptions
-from train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
-from train.models import FAMILIES
+from edge.export.options import MIN_CALIBRATION, ExportOptions
+from edge.train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
+from edge.train.models import FAMILIES
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -36,7 +36,7 @@ def handle_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from edge.app.console import err_console
+        from edge.console import err_console
 
         try:
             return command(*args, **kwargs)
@@ -74,7 +74,7 @@ def data_inspect(
     """Count usable images per age group and gender, list skipped files with reasons, draw a chart."""
     from rich.table import Table
 
-    from edge.app.console import console, progress_bar
+    from edge.console import console, progress_bar
     from edge.app.inspect_data import inspect_dataset
 
     with progress_bar("decoding images") as update:
@@ -187,7 +187,7 @@ def train(
 
     --out must be a new or empty directory, or an edge run (with --resume). Every option's range is checked before anything slow starts.
     """
-    from train.trainer import train as run_training
+    from edge.train.trainer import train as run_training
 
     if data is None and not resume:
         raise EdgeError("--data is required (a dataset directory or CSV), unless you --resume a run")
@@ -242,7 +242,7 @@ def export_command(
 
     --out must be new or an earlier export: edge replaces only its own directories.
     """
-    from export.exporter import export_run
+    from edge.export.exporter import export_run
 
     if qat_epochs < 0:
         raise EdgeError(f"--qat-epochs {qat_epochs}: must be 0 or more")
@@ -285,7 +285,7 @@ def validate(
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime, overall and by group; exit 1 when QAT int8 breaks the release gate (on average or on any group with enough faces)."""
     from edge import layout
-    from edge.app.console import progress_bar
+    from edge.console import progress_bar
     from edge.io import check_output_dir, os_error_message
     from edge.groups import GROUP_DIMENSIONS
     from edge.app.validate import (ValidateOptions, by_group_markdown, default_report_dir, find_models, folds_markdown,
@@ -326,13 +326,13 @@ def validate(
         files = write_reports(result, out)
         _log("report: " + ", ".join(str(f) for f in files))
     except OSError as error:
-        from edge.app.console import err_console
+        from edge.console import err_console
 
         err_console.print(f"[red]error:[/red] reports not written: {printable(os_error_message(error))}",
                           highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     if not result.gate_passed:
-        from edge.app.console import err_console
+        from edge.console import err_console
 
         err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
@@ -462,7 +462,7 @@ def predict(
     """
     import sys
 
-    from edge.app.console import err_console
+    from edge.console import err_console
     from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress, unread_frames_message
 
     options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate,
@@ -504,7 +504,7 @@ def benchmark(
     which none was is not written: the previous benchmark.json/png stay); 2 bad input or usage.
     """
     from edge.app.benchmark import benchmark_export, failed_models, markdown_table, write_plot
-    from edge.app.console import err_console
+    from edge.console import err_console
     from edge.errors import CheckFailed
     from edge.io import write_json_atomic
 
@@ -530,7 +530,7 @@ def benchmark(
 
 
 def _log(message: str) -> None:
-    from edge.app.console import console
+    from edge.console import console
 
     console.print(printable(message), highlight=False, soft_wrap=True)
 

@@ -86,7 +86,7 @@ def plot_age_by_gender(report: InspectReport, out_path: Path) -> Path:
     """Grouped bar chart of the age-group distribution by gender (shows the class imbalance)."""
     import numpy as np
 
-    from edge.app.plotting import pyplot, save_png
+    from edge.plotting import pyplot, save_png
 
     plt = pyplot()
     names = list(report.age_gender_counts)

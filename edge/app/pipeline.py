@@ -32,9 +32,9 @@ def run_pipeline(data: Path | None, model: str, epochs: int | None, out: Path, m
     """Train, export (int8) and validate into ``out``; see the module docstring."""
     from edge.app.synthetic import DEMO_BATCH, DEMO_EPOCHS, DEMO_IMAGE_SIZE, SMOKE_LABEL, demo_learning_check, make_smoke_dataset, next_steps
     from edge.app.validate import ValidateOptions, markdown_table, validate_export, write_reports
-    from export.exporter import ExportOptions, export_run
-    from train.config import TrainConfig
-    from train.trainer import train as run_training
+    from edge.export.exporter import ExportOptions, export_run
+    from edge.train.config import TrainConfig
+    from edge.train.trainer import train as run_training
 
     smoke = data is None
     if smoke:

@@ -429,7 +429,7 @@ def stderr_progress(description: str) -> Iterator[Callable[[int, int | None], No
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from edge.app.console import err_console
+    from edge.console import err_console
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:

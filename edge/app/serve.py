@@ -52,7 +52,7 @@ def find_web_assets(path: Path, log: Callable[[str], None] = print, workdir: Pat
     (its ``model.tflite``). A bare model's web assets are written to ``workdir`` (never beside the
     user's file). EdgeError otherwise.
     """
-    from export.web import write_web_assets, write_web_assets_for_model
+    from edge.export.web import write_web_assets, write_web_assets_for_model
 
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".tflite":

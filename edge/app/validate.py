@@ -34,7 +34,7 @@ from edge.groups import (GroupReport, calibration_by_group, disaggregate, format
                          worst_group_failures)
 from edge.io import write_json_atomic, write_text_atomic
 from edge.metrics import agreement, confusion, label_metrics, mean_std
-from edge.app.plotting import draw_confusion, pyplot, save_png
+from edge.plotting import draw_confusion, pyplot, save_png
 from edge.preprocess import to_model_input
 from edge.runtime import TFLiteModel
 from edge.labels import get_scheme
