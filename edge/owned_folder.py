@@ -19,11 +19,12 @@ import hashlib
 import json
 from pathlib import Path
 
+from edge import schemas
 from edge.errors import EdgeError
 from edge.io import write_bytes_atomic, write_json_atomic
 
 ASSETS_MARKER = ".edge-assets"
-_MARKER_SCHEMA = "edge.owned-folder/1"
+_MARKER_SCHEMA = schemas.OWNED_FOLDER
 
 
 def _sha256(path: Path) -> str:

@@ -38,7 +38,7 @@ from typing import Callable
 
 import numpy as np
 
-from edge import layout
+from edge import layout, schemas
 from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import CheckFailed, EdgeError
 from edge.export.options import MIN_CALIBRATION, ExportOptions
@@ -279,7 +279,7 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     write_golden(staging, staging / f"{shipped}.tflite", data, _pick(held_out, GOLDEN_FACES, seed=3))
     shutil.copyfile(run_dir / layout.SPLIT_JSON, staging / layout.SPLIT_JSON)
     report["shipped_model"] = f"{shipped}.tflite"
-    write_json_atomic(staging / layout.EXPORT_REPORT, report)
+    write_json_atomic(staging / layout.EXPORT_REPORT, {"schema": schemas.EXPORT_REPORT, **report})
     from edge.export.card import write_model_card
 
     write_model_card(staging / layout.MODEL_CARD, report, config, specs[shipped])

@@ -29,7 +29,7 @@ import numpy as np
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
-from edge import layout
+from edge import layout, schemas
 from edge.errors import EdgeError
 from edge.io import check_output_dir, located, read_json, write_json_atomic, write_text_atomic
 from edge.metrics import confusion, label_metrics, mean_std
@@ -194,7 +194,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
                 log, progress)
         summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                    "label_scheme": spec.label_scheme, "model": config.model}
-        write_json_atomic(out_dir / "metrics.json", summary)
+        write_json_atomic(out_dir / "metrics.json", {"schema": schemas.METRICS, **summary})
         from edge.train.plots import plot_fold_curves
 
         plot_fold_curves(histories, out_dir / "fold_curves.png")
@@ -482,7 +482,7 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
         plot_confusion(confusion(test_targets.age_class, decoded.age_class, num_classes), list(spec.age_class_names),
                        run_dir / "confusion_matrix.png",
                        f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
-    write_json_atomic(run_dir / "metrics.json", metrics)
+    write_json_atomic(run_dir / "metrics.json", {"schema": schemas.METRICS, **metrics})
     log(_summary_line(metrics))
     return metrics, state["history"]
 

@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from edge import schemas
 from edge.errors import EdgeError
 from edge.export.options import MIN_CALIBRATION, ExportOptions
 from edge.train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
@@ -514,7 +515,7 @@ def benchmark(
     failed = failed_models(report)
     measured = len(failed) < len(report["models"])
     if measured:
-        write_json_atomic(target / "benchmark.json", report)
+        write_json_atomic(target / "benchmark.json", {"schema": schemas.BENCHMARK, **report})
         png = write_plot(report, target / "benchmark.png")
     if as_json:
         typer.echo(json.dumps(report, indent=2))

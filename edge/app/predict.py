@@ -28,7 +28,7 @@ JSON schema (one document, ``schema: "edge.predict/1"``)::
                  "error": str | null}],        # "no face detected", "not a decodable image", ...
      "summary": {"inputs": int, "processed": int, "failed": int, "no_face": int, "faces": int}}
 
-``--video`` documents are ``{"schema": "edge.app.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
+``--video`` documents are ``{"schema": "edge.predict.video/1", "file", "fps", "stride", "frames": [{"frame": int,
 "faces": [...], "latency_ms": float}], "summary": {"frames", "frames_read", "frames_in_file", "unread_frames",
 "decoder_messages", "latency_ms": {"median", "p90"}, "annotated"}}``.
 
@@ -50,14 +50,16 @@ from typing import Callable, Iterable, Iterator, NamedTuple, TextIO
 
 import numpy as np
 
+from edge import schemas
+
 from edge.datasets import IMAGE_SUFFIXES
 from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import EdgeError
 from edge.preprocess import ImageError, decode_image, resize_and_convert, to_model_input
 from edge.runtime import TFLiteModel
 
-SCHEMA = "edge.predict/1"
-VIDEO_SCHEMA = "edge.app.predict.video/1"
+SCHEMA = schemas.PREDICT
+VIDEO_SCHEMA = schemas.PREDICT_VIDEO
 NO_FACE = "no face detected"
 # Exit codes (the CLI documents them): every input processed with at least one face / some
 # input failed or had no face / usage error (bad model, no inputs, bad option).
@@ -288,7 +290,7 @@ def annotated_name(file: str, source_dir: Path | None) -> Path:
 
 
 ANNOTATIONS_MARKER = ".edge-annotations"
-_MARKER_HEADER = {"schema": "edge.annotations/1",
+_MARKER_HEADER = {"schema": schemas.ANNOTATIONS,
                   "about": "files `edge predict --annotate` wrote here; edge overwrites only these, while unchanged"}
 
 

@@ -23,7 +23,7 @@ from typing import Callable
 
 import numpy as np
 
-from edge import layout
+from edge import layout, schemas
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, flip_average, mirror, regroup
@@ -418,7 +418,7 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     report = result.report
     files = [out_dir / "validation.json"]
-    write_json_atomic(files[0], report)
+    write_json_atomic(files[0], {"schema": schemas.VALIDATION, **report})
     if report.get("mode") == "folds":
         write_text_atomic(out_dir / "validation.md", folds_markdown(result))
         return files + [out_dir / "validation.md"]
