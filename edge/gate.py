@@ -104,3 +104,29 @@ def delta_failures(candidate: dict, reference: dict, max_gender_drop: float, max
         if increase > max_mae_increase:
             failures.append(f"{who} age MAE is {increase:.2f} years above float (limit {max_mae_increase} y)")
     return failures
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    """The release gate's limits: one set of names and defaults for export, validate and pipeline."""
+
+    max_gender_drop: float = DEFAULT_MAX_GENDER_DROP  # points, on all faces
+    max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE  # years, on all faces
+    max_group_gender_drop: float = DEFAULT_MAX_GROUP_GENDER_DROP  # points, on any group with enough faces
+    max_group_mae_increase: float = DEFAULT_MAX_GROUP_MAE_INCREASE  # years, on any such group
+    group_min_faces: int = DEFAULT_GROUP_MIN_FACES  # smaller groups are reported, not gated
+
+    def failures(self, candidate: dict, reference: dict, groups=None, who: str = "QAT int8") -> list[str]:
+        """Why ``candidate`` may not ship against ``reference``: on average, and per group (``edge.groups.GroupReport``)."""
+        reasons = delta_failures(candidate, reference, self.max_gender_drop, self.max_mae_increase, who)
+        if groups is not None:
+            from edge.groups import worst_group_failures
+
+            reasons += worst_group_failures(groups, self.max_group_gender_drop, self.max_group_mae_increase, who)
+        return reasons
+
+    def to_dict(self) -> dict:
+        """The limits as reports record them."""
+        return {"max_gender_drop_pp": self.max_gender_drop, "max_mae_increase_years": self.max_mae_increase,
+                "max_group_gender_drop_pp": self.max_group_gender_drop,
+                "max_group_mae_increase_years": self.max_group_mae_increase, "group_min_faces": self.group_min_faces}

@@ -314,8 +314,8 @@ def _pick(index: np.ndarray, count: int, seed: int) -> np.ndarray:
 def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_outputs: dict, data, check_index,
                 parameters: int, shipped: str, options: ExportOptions, log: Log) -> dict:
     """Release gate on held-out real faces (see ``edge.gate``); raise CheckFailed when it fails."""
-    from edge.gate import age_agreement, delta_failures, gender_agreement
-    from edge.groups import largest_group_loss, largest_group_loss_text, worst_group_failures
+    from edge.gate import age_agreement, gender_agreement
+    from edge.groups import largest_group_loss, largest_group_loss_text
 
     targets = data.targets.subset(check_index)
     inputs = to_model_input(data.images[check_index], spec)
@@ -342,15 +342,14 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
             + f", size {ratio:.2f}x float32" + ("" if size_gated else " (size reported, not gated: small or non-conv model)"))
         if name != shipped:
             continue
-        failures += delta_failures(entry, checks["keras"], options.max_gender_drop, options.max_mae_increase)
         groups = _group_check(reference, decoded, targets, [data.records[i] for i in check_index], options)
         entry["worst_group"] = {"worst": groups.worst, "largest_gap": groups.largest_gap,
                                 "largest_int8_loss": largest_group_loss(groups)}
         checks["by_group"] = groups.to_dict()  # the model card's disaggregated tables
-        log(f"{name} by group (at least {options.group_min_faces} faces): "
+        log(f"{name} by group (at least {options.gate.group_min_faces} faces): "
             + "".join(f"worst {m.replace('_', ' ')} {w['text']}; " for m, w in groups.worst.items())
             + largest_group_loss_text(entry["worst_group"]["largest_int8_loss"]))
-        failures += worst_group_failures(groups, options.max_group_gender_drop, options.max_group_mae_increase)
+        failures += options.gate.failures(entry, checks["keras"], groups)
         for what, agree, minimum in (("gender", gender_agree, options.min_gender_agreement),
                                      ("age-group", age_agree, options.min_age_agreement)):
             if minimum and agree and agree.agreement is not None and agree.agreement < minimum:
@@ -359,11 +358,7 @@ def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_out
             failures.append(f"int8/float32 size ratio {ratio:.2f} > {SIZE_GATE_RATIO}")
     checks["passed"] = not failures
     checks["failures"] = failures
-    checks["gate"] = {"shipped": shipped, "max_gender_drop_pp": options.max_gender_drop,
-                      "max_mae_increase_years": options.max_mae_increase,
-                      "max_group_gender_drop_pp": options.max_group_gender_drop,
-                      "max_group_mae_increase_years": options.max_group_mae_increase,
-                      "group_min_faces": options.group_min_faces}
+    checks["gate"] = {"shipped": shipped, **options.gate.to_dict()}
     if failures:
         raise CheckFailed(f"export checks failed on {len(check_index)} held-out faces: " + "; ".join(failures)
                           + " -- nothing was written")
@@ -375,7 +370,7 @@ def _group_check(reference, decoded, targets, records: list, options: ExportOpti
     from edge.groups import disaggregate, group_labels
 
     groups = disaggregate({"keras": reference, "shipped": decoded}, targets, group_labels(records, targets),
-                          "keras", "shipped", options.group_min_faces)
+                          "keras", "shipped", options.gate.group_min_faces)
     for metric, worst in groups.worst.items():
         value = f"{worst['value']:.1%}" if metric == "gender_accuracy" else f"{worst['value']:.2f} y"
         groups.worst[metric]["text"] = f"{worst['dimension']} {worst['group']}: {value} ({worst['faces']} faces)"

@@ -5,11 +5,10 @@ Light on purpose: no TensorFlow, no OpenCV; the CLI imports it at start-up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge.gate import (DEFAULT_GROUP_MIN_FACES, DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_GROUP_GENDER_DROP,
-                       DEFAULT_MAX_GROUP_MAE_INCREASE, DEFAULT_MAX_MAE_INCREASE)
+from edge.gate import GatePolicy
 
 MIN_CALIBRATION = 300  # real training images for int8 ranges; fewer gets a warning
 
@@ -20,11 +19,7 @@ class ExportOptions:
     float16: bool = False
     qat_epochs: int = 2
     calibration: int = MIN_CALIBRATION
-    max_gender_drop: float = DEFAULT_MAX_GENDER_DROP
-    max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE
-    max_group_gender_drop: float = DEFAULT_MAX_GROUP_GENDER_DROP  # the worst-group gate (edge.groups)
-    max_group_mae_increase: float = DEFAULT_MAX_GROUP_MAE_INCREASE
-    group_min_faces: int = DEFAULT_GROUP_MIN_FACES
+    gate: GatePolicy = field(default_factory=GatePolicy)  # the release gate (edge.gate): average and per group
     min_gender_agreement: float = 0.0
     min_age_agreement: float = 0.0
     android_assets: Path | None = None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from edge import layout
 from edge.app.validate import ValidateOptions, _gate
-from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE, delta_failures
+from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE, GatePolicy
 from edge.export.options import ExportOptions
 from tests.conftest import run_cli
 from tests.test_reliability import _one_line_error, _tmpfs
@@ -22,11 +22,11 @@ def _metrics(gender: float, mae: float) -> dict:
 def test_export_validate_and_pipeline_share_one_release_gate():
     """The same int8 model on the same faces passes or fails the same in every command."""
     export, validate = ExportOptions(), ValidateOptions(data=Path("."))
-    assert (export.max_gender_drop, export.max_mae_increase) == (DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE)
-    assert (validate.max_gender_drop, validate.max_mae_increase) == (DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE)
+    assert export.gate == validate.gate == GatePolicy()
+    assert (export.gate.max_gender_drop, export.gate.max_mae_increase) == (DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE)
     reference = _metrics(0.900, 5.00)
     for candidate, passes in ((_metrics(0.895, 5.16), True), (_metrics(0.880, 5.00), False), (_metrics(0.9, 5.3), False)):
-        exported = not delta_failures(candidate, reference, export.max_gender_drop, export.max_mae_increase)
+        exported = not export.gate.failures(candidate, reference)
         validated, _ = _gate({"int8_qat": candidate, "float32": reference}, "float32", validate)
         assert exported == validated == passes
     import typer.main

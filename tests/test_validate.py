@@ -14,6 +14,7 @@ import pytest
 from edge.decode import Decoded, decode_outputs, learn_tuple_thresholds
 from edge.metrics import agreement, label_metrics
 from edge.spec import OutputSpec, Spec
+from edge.gate import GatePolicy
 from edge.app.validate import ValidateOptions, _gate
 from tests.conftest import BLOCK_TF, LOOSE_GATE, PROJECT_ROOT, run_cli
 
@@ -73,7 +74,7 @@ def test_tuple_thresholds_are_learned_from_class_medians():
 
 
 def test_gate_boundaries():
-    options = ValidateOptions(data=Path("."), max_gender_drop=0.5, max_mae_increase=0.15)
+    options = ValidateOptions(data=Path("."), gate=GatePolicy(max_gender_drop=0.5, max_mae_increase=0.15))
     float_model = {"gender_accuracy": 0.900, "age_mae_years": 6.00}
     assert _gate({"float32": float_model, "int8_qat": {"gender_accuracy": 0.896, "age_mae_years": 6.14}},
                  "float32", options)[0]

@@ -18,6 +18,7 @@ import typer
 
 from edge import schemas
 from edge.errors import EdgeError
+from edge.gate import GatePolicy
 from edge.export.options import MIN_CALIBRATION, ExportOptions
 from edge.train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
 from edge.train.models import FAMILIES
@@ -56,7 +57,9 @@ def handle_errors(command):
     return wrapper
 
 
-# the worst-group gate's options, shared by export and validate (one gate: edge.gate's defaults)
+# the release gate's options, shared by export and validate (one gate: edge.gate.GatePolicy's names and defaults)
+GenderDrop = Annotated[float, typer.Option("--max-gender-drop", "--max-drop-gender", min=0, help="Release gate: max gender-accuracy drop of QAT int8 vs float on all held-out faces, in points.")]
+MaeIncrease = Annotated[float, typer.Option("--max-mae-increase", "--max-increase-mae", min=0, help="Release gate: max age-MAE increase of QAT int8 vs float on all held-out faces, in years.")]
 GroupGenderDrop = Annotated[float, typer.Option(min=0, help="Worst-group gate: max gender-accuracy drop of QAT int8 vs float on any group of faces with at least --group-min-faces faces, in points.")]
 GroupMaeIncrease = Annotated[float, typer.Option(min=0, help="Worst-group gate: max age-MAE increase of QAT int8 vs float on any such group, in years.")]
 GroupMinFaces = Annotated[int, typer.Option(min=1, help="Groups with fewer faces are reported (with their wide intervals) but not gated.")]
@@ -227,11 +230,11 @@ def export_command(
     out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
     android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json + golden/ and the face detector into this Android assets folder.")] = None,
     web_assets: Annotated[Optional[Path], typer.Option(help="With --int8: also write the browser page's files here (uint8-I/O web model with the spec, face detector, golden faces); `edge serve` serves them.")] = None,
-    max_gender_drop: Annotated[float, typer.Option(min=0, help="Gate: max gender-accuracy drop of the shipped int8 model vs float on the held-out check faces, in percentage points.")] = ExportOptions.max_gender_drop,
-    max_mae_increase: Annotated[float, typer.Option(min=0, help="Gate: max age-MAE increase of the shipped int8 model vs float, in years.")] = ExportOptions.max_mae_increase,
-    max_group_gender_drop: GroupGenderDrop = ExportOptions.max_group_gender_drop,
-    max_group_mae_increase: GroupMaeIncrease = ExportOptions.max_group_mae_increase,
-    group_min_faces: GroupMinFaces = ExportOptions.group_min_faces,
+    max_gender_drop: GenderDrop = GatePolicy.max_gender_drop,
+    max_mae_increase: MaeIncrease = GatePolicy.max_mae_increase,
+    max_group_gender_drop: GroupGenderDrop = GatePolicy.max_group_gender_drop,
+    max_group_mae_increase: GroupMaeIncrease = GatePolicy.max_group_mae_increase,
+    group_min_faces: GroupMinFaces = GatePolicy.group_min_faces,
     min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
     min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
     flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: about 1.5 KB more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
@@ -250,10 +253,10 @@ def export_command(
     if calibration < 1:
         raise EdgeError(f"--calibration {calibration}: must be at least 1 (300 or more recommended)")
     options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
-                            max_gender_drop=max_gender_drop, max_mae_increase=max_mae_increase,
+                            gate=GatePolicy(max_gender_drop, max_mae_increase, max_group_gender_drop,
+                                            max_group_mae_increase, group_min_faces),
                             min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            max_group_gender_drop=max_group_gender_drop, max_group_mae_increase=max_group_mae_increase,
-                            group_min_faces=group_min_faces, android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
+                            android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
                             seed=seed)
     if web_assets and not int8:
         raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
@@ -270,8 +273,8 @@ def validate(
     data: Annotated[Path, typer.Option("--data", help="Dataset with real labelled faces (UTKFace, Adience or CSV).")],
     split: Annotated[str, typer.Option(help="test (the run's held-out split), all, or fold:K (one Adience fold).")] = "test",
     threads: Annotated[int, typer.Option(help="Threads for the multi-thread latency figure.")] = 4,
-    max_gender_drop: Annotated[float, typer.Option("--max-gender-drop", "--max-drop-gender", min=0, help="Release gate (the same as export's): max gender-accuracy drop of QAT int8 vs float, in percentage points.")] = ExportOptions.max_gender_drop,
-    max_mae_increase: Annotated[float, typer.Option("--max-mae-increase", "--max-increase-mae", min=0, help="Release gate (the same as export's): max age-MAE increase of QAT int8 vs float, in years.")] = ExportOptions.max_mae_increase,
+    max_gender_drop: GenderDrop = GatePolicy.max_gender_drop,
+    max_mae_increase: MaeIncrease = GatePolicy.max_mae_increase,
     report: Annotated[Optional[Path], typer.Option(help="Report directory (default EXPORT_DIR/validation).")] = None,
     kind: KindOption = None,
     max_images: Annotated[Optional[int], typer.Option(help="Evaluate a random subset of N faces.")] = None,
@@ -280,9 +283,9 @@ def validate(
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
     by: Annotated[Optional[str], typer.Option("--by", help="Print accuracy by group: a comma list of age, gender, race, group, fold (age bands 0-2, 3-9, 10-19, 20-39, 40-59, 60+; race from UTKFace names or a CSV race column; fold on Adience). Every group is always in validation.json/.md and by_group.png.")] = None,
-    max_group_gender_drop: GroupGenderDrop = ExportOptions.max_group_gender_drop,
-    max_group_mae_increase: GroupMaeIncrease = ExportOptions.max_group_mae_increase,
-    group_min_faces: GroupMinFaces = ExportOptions.group_min_faces,
+    max_group_gender_drop: GroupGenderDrop = GatePolicy.max_group_gender_drop,
+    max_group_mae_increase: GroupMaeIncrease = GatePolicy.max_group_mae_increase,
+    group_min_faces: GroupMinFaces = GatePolicy.group_min_faces,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime, overall and by group; exit 1 when QAT int8 breaks the release gate (on average or on any group with enough faces)."""
     from edge import layout
@@ -296,11 +299,10 @@ def validate(
         raise EdgeError(f"--threads {threads}: must be at least 1")
     if max_images is not None and max_images < 1:
         raise EdgeError(f"--max-images {max_images}: must be at least 1")
-    options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_gender_drop=max_gender_drop,
-                              max_mae_increase=max_mae_increase, max_images=max_images, keras=keras,
+    options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_images=max_images, keras=keras,
                               labels=_value(labels), tta=tta, face_crop=face_crop,
-                              max_group_gender_drop=max_group_gender_drop, max_group_mae_increase=max_group_mae_increase,
-                              group_min_faces=group_min_faces)
+                              gate=GatePolicy(max_gender_drop, max_mae_increase, max_group_gender_drop,
+                                              max_group_mae_increase, group_min_faces))
     dimensions = [d.strip() for d in by.split(",") if d.strip()] if by else []
     unknown = [d for d in dimensions if d not in GROUP_DIMENSIONS]
     if unknown:
