@@ -13,11 +13,13 @@ from edge.app.cli import app
 from tests.conftest import PROJECT_ROOT, run_cli
 
 README = (PROJECT_ROOT / "README.md").read_text()
+# the README's pages in docs/ are part of it: their commands are checked the same way
+PAGES = README + "".join(page.read_text() for page in sorted((PROJECT_ROOT / "docs").glob("*.md")))
 
 
 def _readme_edge_commands() -> list[list[str]]:
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", README, flags=re.S):
+    for block in re.findall(r"```bash\n(.*?)```", PAGES, flags=re.S):
         for line in block.splitlines():
             line = line.split("  #")[0].strip()
             if line.startswith(("edge ", ".venv/bin/edge ")):
