@@ -20,9 +20,9 @@ import json
 import math
 import signal
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -39,7 +39,7 @@ from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from edge.teacher import TeacherLabels, load_teacher_labels
 from edge.train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
-from edge.train.models import build_model, output_specs, receptive_field
+from edge.train.models import TUPLE, TWO_HOT, build_model, family_layout, output_specs, receptive_field
 
 Log = Callable[[str], None]
 
@@ -115,7 +115,40 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
 
 def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, progress: bool,
                   overrides: dict | None) -> dict:
-    """``train`` once this process alone writes ``out_dir``."""
+    """``train`` once this process alone writes ``out_dir``: claim it, prepare the faces, train the split(s)."""
+    config, resume = _claim_run(config, out_dir, resume, log, overrides)
+    from edge.tf_bootstrap import import_tf
+
+    tf, keras = import_tf(config.cpu_devices)
+    faces = _prepare_faces(config, log)
+    config, spec = faces.config, faces.spec
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
+    write_json_atomic(out_dir / layout.CONFIG_JSON, asdict(config))
+    spec.save(out_dir / "spec.json")
+    devices = _configure_devices(tf, keras, config, log)
+
+    def split_run(directory: Path, split: Split) -> SplitRun:
+        return SplitRun(directory, config, spec, faces.images, faces.targets, faces.teacher, faces.records,
+                        faces.extra_sources, split, resume, devices, log, progress)
+
+    # splits are drawn from --data's faces alone (the same faces as a run without --extra-data); extra faces only train
+    primary = faces.records[:faces.primary_count]
+    extra_index = np.arange(faces.primary_count, len(faces.records))
+    if config.folds > 1:
+        by_fold = faces.kind == "adience" or all(r.fold for r in primary)
+        splits = [_train_on_extra(split, extra_index)
+                  for split in kfold_splits(primary, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)]
+        return _train_folds(out_dir, splits, split_run, config, spec, log)
+    split = _train_on_extra(holdout_split(primary, config.test_frac, config.val_frac, config.data_seed), extra_index)
+    metrics, _ = _train_split(split_run(out_dir, split))
+    return metrics
+
+
+def _claim_run(config: TrainConfig, out_dir: Path, resume: bool, log: Log,
+               overrides: dict | None) -> tuple[TrainConfig, bool]:
+    """The config to train with and whether to resume: --resume reads the saved one; a failed first attempt is
+    cleaned (edge's own files only); options are checked and the directory proven writable before slow work."""
     saved_config = out_dir / layout.CONFIG_JSON
     layout.claim_run_dir(out_dir)
     if resume:
@@ -133,26 +166,47 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
         _clean_failed_attempt(out_dir, log)
     check_options(config)
     check_output_dir(out_dir, "run directory")
+    return config, resume
 
-    from edge.tf_bootstrap import import_tf
 
-    tf, keras = import_tf(config.cpu_devices)
-    dataset = load_dataset(Path(config.data), config.kind)
-    config = resolve_config(config, dataset.kind)
+def _run_spec(config: TrainConfig) -> Spec:
+    """The run's spec, assembled once: preprocessing, the family's outputs and its decoding rules."""
     spec = Spec.create(config.labels, config.img_size, config.color, face_crop=config.face_crop, family=config.model)
     spec = spec.with_updates(outputs=output_specs(config.model, spec))
-    if config.model == "fcn2hot":
+    if family_layout(config.model) == TWO_HOT:  # the family's "Undefined" thresholds
         spec = spec.with_updates(decoding=two_hot_decoding(len(spec.age_class_names)))
     if config.age_sigma and config.age_sigma > 0:
         # a trained label distribution reports its median years (edge.decode.median_years: lower MAE on validation)
         spec = spec.with_updates(decoding={**spec.decoding, "age_years": "median"})
+    return spec
+
+
+@dataclass
+class RunFaces:
+    """The run's decoded faces: --data's first (``primary_count`` of them), then --extra-data's."""
+
+    config: TrainConfig  # resolved for the dataset's kind
+    spec: Spec
+    kind: str
+    records: list[FaceRecord]
+    primary_count: int
+    images: np.ndarray
+    targets: Targets
+    teacher: TeacherLabels | None
+    extra_sources: list[dict]
+
+
+def _prepare_faces(config: TrainConfig, log: Log) -> RunFaces:
+    """List --data (and --extra-data), decode every face once, align labels and teacher labels."""
+    dataset = load_dataset(Path(config.data), config.kind)
+    config = resolve_config(config, dataset.kind)
+    spec = _run_spec(config)
     records = _usable_records(dataset.records, spec, config)
     if dataset.skipped.total:
         log(f"dataset: {len(dataset.records):,} labelled images listed, {dataset.skipped.total:,} rows skipped "
             f"({', '.join(f'{r}: {c:,}' for r, c in dataset.skipped.counts.most_common(3))})")
     primary_paths = {r.path for r in records}
     extra_sources, extra_records = _extra_records(config, spec, records, log)
-
     from edge.console import progress_bar
 
     with progress_bar("decoding images") as update:
@@ -164,45 +218,29 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
     primary_count = sum(1 for r in records if r.path in primary_paths)
     log(f"{len(records):,} images, {spec.image_size}x{spec.image_size} {spec.color}, labels {spec.label_scheme}"
         f"{' (from cache)' if image_set.from_cache else ''}")
-    targets = targets_for(records, spec.label_scheme)
-    teacher = _load_teacher(config, spec, records)
-
     if config.folds > primary_count:
         raise EdgeError(f"--folds {config.folds} needs at least as many images; {config.data} has {primary_count} usable")
     if primary_count < MIN_TRAIN_IMAGES:
         raise EdgeError(f"only {primary_count} usable images in {config.data}: need at least {MIN_TRAIN_IMAGES} to train and test")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
-    write_json_atomic(saved_config, asdict(config))
-    spec.save(out_dir / "spec.json")
-    devices = _configure_devices(tf, keras, config, log)
+    return RunFaces(config, spec, dataset.kind, records, primary_count, image_set.images,
+                    targets_for(records, spec.label_scheme), _load_teacher(config, spec, records), extra_sources)
 
-    # splits are drawn from --data's faces alone (the same faces as a run without --extra-data); extra faces only train
-    primary = records[:primary_count]
-    extra_index = np.arange(primary_count, len(records))
-    if config.folds > 1:
-        by_fold = dataset.kind == "adience" or all(r.fold for r in primary)
-        splits = [_train_on_extra(split, extra_index)
-                  for split in kfold_splits(primary, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)]
-        fold_metrics, histories = {}, {}
-        for index, split in enumerate(splits):
-            log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
-                f"val {len(split.val):,}, test {len(split.test):,}")
-            fold_dir = out_dir / "folds" / split.name
-            fold_metrics[split.name], histories[split.name] = _train_split(
-                fold_dir, config, spec, image_set.images, targets, teacher, records, extra_sources, split, resume, devices,
-                log, progress)
-        summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
-                   "label_scheme": spec.label_scheme, "model": config.model}
-        write_json_atomic(out_dir / "metrics.json", {"schema": schemas.METRICS, **summary})
-        from edge.train.plots import plot_fold_curves
 
-        plot_fold_curves(histories, out_dir / "fold_curves.png")
-        return summary
-    split = _train_on_extra(holdout_split(primary, config.test_frac, config.val_frac, config.data_seed), extra_index)
-    metrics, _ = _train_split(out_dir, config, spec, image_set.images, targets, teacher, records, extra_sources, split, resume,
-                              devices, log, progress)
-    return metrics
+def _train_folds(out_dir: Path, splits: list[Split], split_run: Callable[[Path, Split], "SplitRun"],
+                 config: TrainConfig, spec: Spec, log: Log) -> dict:
+    """Each fold a complete run under ``folds/<name>``; the mean +- std summary and the fold curves on top."""
+    fold_metrics, histories = {}, {}
+    for index, split in enumerate(splits):
+        log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
+            f"val {len(split.val):,}, test {len(split.test):,}")
+        fold_metrics[split.name], histories[split.name] = _train_split(split_run(out_dir / layout.FOLDS_DIR / split.name, split))
+    summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
+               "label_scheme": spec.label_scheme, "model": config.model}
+    write_json_atomic(out_dir / "metrics.json", {"schema": schemas.METRICS, **summary})
+    from edge.train.plots import plot_fold_curves
+
+    plot_fold_curves(histories, out_dir / "fold_curves.png")
+    return summary
 
 
 def _usable_records(records: list[FaceRecord], spec: Spec, config: TrainConfig, subsample: bool = True) -> list[FaceRecord]:
@@ -343,101 +381,168 @@ def _cosine_lr(base: float, epochs: int) -> Callable[[int], float]:
     return lambda epoch, *_: base * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * epoch / max(1, epochs))))
 
 
-def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndarray, targets: Targets, teacher: TeacherLabels | None,
-                 records: list[FaceRecord], extra_sources: list[dict], split: Split, resume: bool, strategy, log: Log,
-                 progress: bool) -> tuple[dict, dict]:
+@dataclass
+class SplitRun:
+    """One split's training: what it reads (the run's images, labels, options) and where it writes."""
+
+    run_dir: Path
+    config: TrainConfig
+    spec: Spec
+    images: np.ndarray
+    targets: Targets
+    teacher: TeacherLabels | None
+    records: list[FaceRecord]
+    extra_sources: list[dict]
+    split: Split
+    resume: bool
+    strategy: Any
+    log: Log
+    progress: bool
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.spec.age_class_names)
+
+
+def _train_split(run: SplitRun) -> tuple[dict, dict]:
+    """Train one split into ``run.run_dir``: the named steps below, in this order (the seeds depend on it)."""
     from edge.tf_bootstrap import import_tf
 
     tf, keras = import_tf()
-    import edge.train.losses as losses
-    from edge.train.callbacks import EpochEnd, ProgressBar
-    from edge.train.pipeline import make_dataset, measure_input_throughput, model_targets
-
     # Python, NumPy and TensorFlow seeds (weight init, dropout, the tf.data ops' derived seeds): with the
     # seeded shuffle and stateless augmentation, one --seed gives the same weights on CPU (tests/test_reproducible.py)
-    keras.utils.set_random_seed(config.seed)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    done_epochs = _checkpoint_epoch(run_dir)
-    if resume and (run_dir / layout.METRICS_JSON).is_file() and (run_dir / layout.MODEL_KERAS).is_file() \
-            and done_epochs >= config.epochs:
-        log(f"{run_dir.name}: already complete ({done_epochs} epochs), skipping; add --epochs N to train it further")
-        return (read_json(run_dir / layout.METRICS_JSON, "re-train the run"),
-                read_json(run_dir / layout.HISTORY_JSON, "re-train the run"))
-    write_json_atomic(run_dir / "split.json", {"data": config.data, "kind": config.kind, "extra_data": extra_sources,
-                                                "paths": [r.path for r in records], **split.to_dict()})
-    write_json_atomic(run_dir / "config.json", asdict(config))  # each fold dir is a complete run dir
-    spec.save(run_dir / "spec.json")
-    num_classes = len(spec.age_class_names)
-    class_weights = _class_weights(targets, split.train, config)
-    if teacher is not None:
-        _check_teacher_coverage(teacher, config, split, log)
+    keras.utils.set_random_seed(run.config.seed)
+    run.run_dir.mkdir(parents=True, exist_ok=True)
+    finished = _finished_split(run)
+    if finished is not None:
+        return finished
+    _write_split_files(run)
+    train_data, val_data, input_rate = _split_datasets(run)
+    model, state = _build_or_resume(run, keras)
+    parameters = int(model.count_params())
+    field = receptive_field(model)
+    seen = f"; receptive field {field} px of the {run.spec.image_size} px input" if field else ""
+    run.log(f"{run.config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
+    average = _weight_average(run, model, state)
+    train_seconds = _fit(run, keras, model, state, average, train_data, val_data)
+    if average:
+        average.apply()  # the run's model is the average (the raw weights live on in the last checkpoint)
+    facts = {"parameters": parameters, "train_seconds_this_process": round(train_seconds, 1),
+             "train_images_per_s": round(state.get("images_per_s", 0.0), 1),
+             "input_pipeline_images_per_s": round(input_rate, 1),
+             "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU"}
+    return _evaluate_and_save(run, model, facts, state["history"]), state["history"]
+
+
+def _finished_split(run: SplitRun) -> tuple[dict, dict] | None:
+    """A resumed split that already trained every epoch: its saved metrics and history (nothing to do)."""
+    done_epochs = _checkpoint_epoch(run.run_dir)
+    if run.resume and (run.run_dir / layout.METRICS_JSON).is_file() and (run.run_dir / layout.MODEL_KERAS).is_file() \
+            and done_epochs >= run.config.epochs:
+        run.log(f"{run.run_dir.name}: already complete ({done_epochs} epochs), skipping; add --epochs N to train it further")
+        return (read_json(run.run_dir / layout.METRICS_JSON, "re-train the run"),
+                read_json(run.run_dir / layout.HISTORY_JSON, "re-train the run"))
+    return None
+
+
+def _write_split_files(run: SplitRun) -> None:
+    """split.json, config.json and spec.json: each split's directory is a complete run directory."""
+    write_json_atomic(run.run_dir / "split.json", {"data": run.config.data, "kind": run.config.kind,
+                                                    "extra_data": run.extra_sources,
+                                                    "paths": [r.path for r in run.records], **run.split.to_dict()})
+    write_json_atomic(run.run_dir / "config.json", asdict(run.config))
+    run.spec.save(run.run_dir / "spec.json")
+
+
+def _split_datasets(run: SplitRun):
+    """The training and validation tf.data pipelines, and the input pipeline's own speed (images/s)."""
+    from edge.train.pipeline import make_dataset, measure_input_throughput, model_targets
+
+    config, spec, targets = run.config, run.spec, run.targets
+    class_weights = _class_weights(targets, run.split.train, config)
+    if run.teacher is not None:
+        _check_teacher_coverage(run.teacher, config, run.split, run.log)
     if class_weights:
-        log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
+        run.log("class weights (balanced): " + ", ".join(f"{spec.age_class_names[c]} {w:.2f}" for c, w in class_weights.items()))
 
     def dataset_for(index: np.ndarray, training: bool, weights=None):
         # the teacher shapes training targets only: validation keeps the dataset's labels, comparable across runs
-        distil = teacher.subset(index) if teacher is not None and training else None
-        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), num_classes, weights,
+        distil = run.teacher.subset(index) if run.teacher is not None and training else None
+        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), run.num_classes, weights,
                                   age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers,
                                   teacher=distil, teacher_weight=config.teacher_weight)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
-        return make_dataset(images[index], y, weight, spec, config.batch, training, config.seed,
+        return make_dataset(run.images[index], y, weight, spec, config.batch, training, config.seed,
                             augment=training and config.augment, zoom=config.zoom or 0.0,
                             degrade=config.degrade or 0.0)
 
-    train_data = dataset_for(split.train, True, class_weights)
-    val_data = dataset_for(split.val, False) if len(split.val) else None
-    input_rate = measure_input_throughput(train_data)
+    train_data = dataset_for(run.split.train, True, class_weights)
+    val_data = dataset_for(run.split.val, False) if len(run.split.val) else None
+    return train_data, val_data, measure_input_throughput(train_data)
 
-    checkpoint_dir = run_dir / "checkpoint"
+
+def _build_or_resume(run: SplitRun, keras):
+    """The compiled model: from the last checkpoint with --resume, else built (and --init-from); and the state."""
+    import edge.train.losses as losses
+
+    config, spec = run.config, run.spec
+    checkpoint_dir = run.run_dir / "checkpoint"
     state_path = checkpoint_dir / "state.json"
     state = {"epoch": 0, "history": {}}
-    with strategy.scope():
-        if resume and state_path.is_file():
+    with run.strategy.scope():
+        if run.resume and state_path.is_file():
             state = json.loads(state_path.read_text())
             model = keras.models.load_model(checkpoint_dir / state["checkpoint"])
-            log(f"{run_dir.name}: resumed after epoch {state['epoch']} "
-                f"(optimizer step {int(model.optimizer.iterations.numpy())})")
-        else:
-            if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
-                raise EdgeError(f"{run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
-            model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths, config.kernel)
-            if config.init_from:
-                _initialize_from(model, Path(config.init_from), keras, log)
-            losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
-                                 spec.age_class_centers, config.gender_weight)
-    parameters = int(model.count_params())
-    field = receptive_field(model)
-    seen = f"; receptive field {field} px of the {spec.image_size} px input" if field else ""
-    log(f"{config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
+            run.log(f"{run.run_dir.name}: resumed after epoch {state['epoch']} "
+                    f"(optimizer step {int(model.optimizer.iterations.numpy())})")
+            return model, state
+        if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
+            raise EdgeError(f"{run.run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
+        model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths, config.kernel)
+        if config.init_from:
+            _initialize_from(model, Path(config.init_from), keras, run.log)
+        losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
+                             spec.age_class_centers, config.gender_weight)
+    return model, state
 
-    average = None
-    if config.ema:
-        from edge.train.averaging import WeightAverage
 
-        average = WeightAverage(config.ema)
-        average.set_model(model)
-        if state.get("average"):
-            average.load(checkpoint_dir / state["average"])
-        elif state["epoch"]:
-            raise EdgeError(f"{run_dir}: its checkpoint has no weight average for --ema: delete its checkpoint/ to start over")
-        log(f"weights averaged over training (--ema {config.ema:g}: about the last "
-            f"{1 / (1 - config.ema):,.0f} steps); the run's model and validation figures are the average's")
+def _weight_average(run: SplitRun, model, state: dict):
+    """--ema: the moving average of the weights (restored from the checkpoint on resume), or None."""
+    if not run.config.ema:
+        return None
+    from edge.train.averaging import WeightAverage
+
+    average = WeightAverage(run.config.ema)
+    average.set_model(model)
+    if state.get("average"):
+        average.load(run.run_dir / "checkpoint" / state["average"])
+    elif state["epoch"]:
+        raise EdgeError(f"{run.run_dir}: its checkpoint has no weight average for --ema: delete its checkpoint/ to start over")
+    run.log(f"weights averaged over training (--ema {run.config.ema:g}: about the last "
+            f"{1 / (1 - run.config.ema):,.0f} steps); the run's model and validation figures are the average's")
+    return average
+
+
+def _fit(run: SplitRun, keras, model, state: dict, average, train_data, val_data) -> float:
+    """Fit to the configured epochs (checkpointing each), owning Ctrl-C; returns the seconds it trained."""
+    from edge.train.callbacks import EpochEnd, ProgressBar
+
+    config, split = run.config, run.split
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
-        EpochEnd(run_dir, spec, images[split.val], targets.subset(split.val), state, config.epochs, log,
-                 interrupted, len(split.train), average),
-        keras.callbacks.TensorBoard(log_dir=str(run_dir / "tensorboard"), profile_batch=0, write_graph=False),
+        EpochEnd(run.run_dir, run.spec, run.images[split.val], run.targets.subset(split.val), state, config.epochs,
+                 run.log, interrupted, len(split.train), average),
+        keras.callbacks.TensorBoard(log_dir=str(run.run_dir / "tensorboard"), profile_batch=0, write_graph=False),
     ]
     if average:  # ahead of EpochEnd and TensorBoard: it updates after each step and swaps in for Keras's validation
         callbacks.insert(0, average)
-    if progress:
+    if run.progress:
         callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
 
     def on_sigint(*_):
         interrupted["flag"] = True
-        log("Ctrl-C: stopping after this batch; the last completed epoch is saved (continue with --resume)")
+        run.log("Ctrl-C: stopping after this batch; the last completed epoch is saved (continue with --resume)")
 
     previous_handler = signal.signal(signal.SIGINT, on_sigint) if _main_thread() else None
     start = time.perf_counter()
@@ -448,43 +553,39 @@ def _train_split(run_dir: Path, config: TrainConfig, spec: Spec, images: np.ndar
     finally:
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
-    train_seconds = time.perf_counter() - start
     if interrupted["flag"]:
+        out = run.run_dir.parent.parent if run.run_dir.parent.name == layout.FOLDS_DIR else run.run_dir
         raise TrainingInterrupted(f"training stopped by Ctrl-C after epoch {state['epoch']}; "
-                                  f"continue with: edge train --resume --out {run_dir.parent if run_dir.parent.name == 'folds' else run_dir}")
+                                  f"continue with: edge train --resume --out {out}")
+    return time.perf_counter() - start
 
-    if average:
-        average.apply()  # the run's model is the average (the raw weights live on in the last checkpoint)
 
-    # --- evaluation on the held-out split (project metric definitions) ---------------------
-    if config.model == "tuple":
+def _evaluate_and_save(run: SplitRun, model, facts: dict, history: dict) -> dict:
+    """Held-out metrics (the project's definitions), the model, its spec, the plots and metrics.json."""
+    config, split, spec, images = run.config, run.split, run.spec, run.images
+    if family_layout(config.model) == TUPLE:  # the tuple family's decoding is learned from its training outputs
         train_out = predict_outputs(model, images[split.train], spec)["age_gender"]
-        train_targets = targets.subset(split.train)
+        train_targets = run.targets.subset(split.train)
         spec = spec.with_updates(decoding=learn_tuple_thresholds(
-            train_out[:, 0], train_targets.age_class, train_out[:, 1], train_targets.gender, num_classes))
-    test_targets = targets.subset(split.test)
+            train_out[:, 0], train_targets.age_class, train_out[:, 1], train_targets.gender, run.num_classes))
+    test_targets = run.targets.subset(split.test)
     decoded = decode_outputs(spec, predict_outputs(model, images[split.test], spec))
-    metrics = label_metrics(decoded, test_targets.age_class, test_targets.age_years, test_targets.gender, num_classes)
-    metrics.update({
-        "model": config.model, "label_scheme": spec.label_scheme, "parameters": parameters,
-        "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test), "name": split.name},
-        "epochs": config.epochs, "train_seconds_this_process": round(train_seconds, 1),
-        "train_images_per_s": round(state.get("images_per_s", 0.0), 1),
-        "input_pipeline_images_per_s": round(input_rate, 1),
-        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-    })
-    save_model_atomic(model, run_dir / layout.MODEL_KERAS)
-    spec.save(run_dir / "spec.json")
+    metrics = label_metrics(decoded, test_targets.age_class, test_targets.age_years, test_targets.gender, run.num_classes)
+    metrics.update({"model": config.model, "label_scheme": spec.label_scheme, "parameters": facts["parameters"],
+                    "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test), "name": split.name},
+                    "epochs": config.epochs, **{k: v for k, v in facts.items() if k != "parameters"}})
+    save_model_atomic(model, run.run_dir / layout.MODEL_KERAS)
+    spec.save(run.run_dir / "spec.json")
     from edge.train.plots import plot_confusion, plot_learning_curves
 
-    plot_learning_curves(state["history"], run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
-    if num_classes:
-        plot_confusion(confusion(test_targets.age_class, decoded.age_class, num_classes), list(spec.age_class_names),
-                       run_dir / "confusion_matrix.png",
+    plot_learning_curves(history, run.run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
+    if run.num_classes:
+        plot_confusion(confusion(test_targets.age_class, decoded.age_class, run.num_classes), list(spec.age_class_names),
+                       run.run_dir / "confusion_matrix.png",
                        f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
-    write_json_atomic(run_dir / "metrics.json", {"schema": schemas.METRICS, **metrics})
-    log(_summary_line(metrics))
-    return metrics, state["history"]
+    write_json_atomic(run.run_dir / "metrics.json", {"schema": schemas.METRICS, **metrics})
+    run.log(_summary_line(metrics))
+    return metrics
 
 
 def _checkpoint_epoch(run_dir: Path) -> int:
