@@ -198,49 +198,102 @@ def measure_latency(path: Path, x: np.ndarray, threads: int) -> dict:
             "images_per_s": 1000.0 / median}
 
 
+@dataclass
+class Faces:
+    """The faces a validation scores: model inputs, labels under the scoring scheme, the records they came from."""
+
+    records: list[FaceRecord]
+    x: np.ndarray
+    truth: object  # edge.targets.Targets under ``scheme``
+    scheme: str
+    class_names: list[str]
+    input_spec: Spec  # the spec the images were prepared with (face crop on with --face-crop)
+
+    def decode(self, raw: dict, model_spec: Spec):
+        """Labels from a model's outputs, scored in this validation's scheme (regrouped through the years)."""
+        decoded = decode_outputs(model_spec, raw)
+        return decoded if self.scheme == model_spec.label_scheme else regroup(decoded, self.scheme)
+
+
+@dataclass
+class ModelRuns:
+    """Every model's raw outputs, decoded labels, spec and report entry, in report order (keras first)."""
+
+    raw: dict = field(default_factory=dict)
+    decoded: dict = field(default_factory=dict)
+    specs: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    runtime_name: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return "float32" if "float32" in self.decoded else next(iter(self.decoded))
+
+
 def validate_export(target: Path, options: ValidateOptions, progress: Progress | None = None,
                     log: Callable[[str], None] = print) -> ValidationResult:
     """Evaluate every exported model on the same faces; apply the release gate."""
     target = Path(target)
     models = find_models(target)
     spec = read_spec(next(iter(models.values())))
+    faces = _prepare_faces(target, spec, options, log)
+    if options.tta and spec.flip_averaged:
+        log("--tta: these files already classify each face with its mirror image (exported with --flip-average); "
+            "no second pass")
+        options = replace(options, tta=False)
+    runs = _run_models(target, models, spec, faces, options, progress, log)
+    _score(runs, faces)
+    labels = group_labels(faces.records, faces.truth)
+    reference = runs.reference
+    groups = disaggregate(runs.decoded, faces.truth, labels, reference,
+                          "int8_qat" if "int8_qat" in runs.decoded else None, options.gate.group_min_faces)
+    gate_passed, reason = _gate(runs.results, reference, options, groups)
+    report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
+              "faces": len(faces.records), "runtime": runs.runtime_name, "reference": reference,
+              "label_scheme": faces.scheme, "model_label_scheme": spec.label_scheme,
+              "tta": "flip" if options.tta else ("flip, inside the file" if spec.flip_averaged else None),
+              "face_crop": asdict(faces.input_spec.face_crop), "family": spec.family,
+              "age_class_names": faces.class_names, "threads": options.threads, "models": runs.results,
+              **_speed(runs.results, reference, options, spec),
+              "by_group": groups.to_dict(), "calibration": _calibration_report(runs, faces, labels),
+              "gate": {"passed": gate_passed, "reason": reason, **options.gate.to_dict()},
+              "confusion_matrices": {name: confusion(faces.truth.age_class, d.age_class, len(faces.class_names)).tolist()
+                                     for name, d in runs.decoded.items()} if faces.class_names else {}}
+    return ValidationResult(report, gate_passed, reason)
+
+
+def _prepare_faces(target: Path, spec: Spec, options: ValidateOptions, log: Callable[[str], None]) -> Faces:
+    """The selected faces, decoded as the spec says (through the detector with --face-crop), and their labels."""
     records = select_records(target, options)
     input_spec = spec.with_updates(face_crop=replace(spec.face_crop, enabled=True)) if options.face_crop else spec
     images = load_images(records, input_spec)
     records = images.records
     if not records:
         raise EdgeError("no decodable faces to validate on")
-    x = to_model_input(images.images, spec)
     scheme = scoring_scheme(spec, records, options.labels)
     if scheme != spec.label_scheme:
         log(f"age groups scored as {scheme} from the predicted years (the model's own groups are {spec.label_scheme})")
-    truth = targets_for(records, scheme)
     class_names = list(spec.age_class_names) if scheme == spec.label_scheme else list(get_scheme(scheme).class_names)
-    num_classes = len(class_names)
-    if options.tta and spec.flip_averaged:
-        log("--tta: these files already classify each face with its mirror image (exported with --flip-average); "
-            "no second pass")
-        options = replace(options, tta=False)
-    mirrored = mirror(x) if options.tta else None
+    return Faces(records, to_model_input(images.images, spec), targets_for(records, scheme), scheme, class_names,
+                 input_spec)
 
-    def decode(raw: dict, model_spec: Spec):
-        decoded = decode_outputs(model_spec, raw)
-        return decoded if scheme == model_spec.label_scheme else regroup(decoded, scheme)
+
+def _run_models(target: Path, models: dict[str, Path], spec: Spec, faces: Faces, options: ValidateOptions,
+                progress: Progress | None, log: Callable[[str], None]) -> ModelRuns:
+    """Every model on the faces (Keras first when reachable), with its latency at 1 and N threads."""
+    runs = ModelRuns()
     export_dir = target if target.is_dir() else target.parent
     parameters = None
     if (export_dir / layout.EXPORT_REPORT).is_file():
         parameters = json.loads((export_dir / layout.EXPORT_REPORT).read_text()).get("parameters")
-
-    results: dict[str, dict] = {}
-    decoded_by_model = {}
-    raw_by_model = {}
     # the Keras column computes what the files compute: flip-averaged when they are
-    keras = _keras_outputs(export_dir, x, spec, log, options.tta or spec.flip_averaged) if options.keras and target.is_dir() else None
+    keras = _keras_outputs(export_dir, faces.x, spec, log, options.tta or spec.flip_averaged) \
+        if options.keras and target.is_dir() else None
     if keras is not None:
-        decoded_by_model["keras"] = decode(keras, spec)
-        raw_by_model["keras"] = keras
-        results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
-    total = len(models) * len(x) * (2 if options.tta else 1)
+        runs.raw["keras"], runs.decoded["keras"] = keras, faces.decode(keras, spec)
+        runs.results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
+    mirrored = mirror(faces.x) if options.tta else None
+    total = len(models) * len(faces.x) * (2 if options.tta else 1)
     done = [0]
 
     def tick() -> None:
@@ -248,65 +301,58 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
         if progress and done[0] % 50 == 0:
             progress(done[0], total)
 
-    runtime_name = None
-    specs_by_model: dict[str, Spec] = {}
     for name, path in models.items():
         model = TFLiteModel(path, num_threads=options.threads)
-        runtime_name = model.runtime_name
-        raw_by_model[name] = model.run(x, on_face=tick)
+        runs.runtime_name = model.runtime_name
+        runs.raw[name] = model.run(faces.x, on_face=tick)
         if options.tta:
-            raw_by_model[name] = flip_average(raw_by_model[name], model.run(mirrored, on_face=tick))
-        decoded_by_model[name] = decode(raw_by_model[name], model.spec)
-        specs_by_model[name] = model.spec
-        results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
-                         "parameters": parameters, "latency_1_thread": measure_latency(path, x, 1),
-                         f"latency_{options.threads}_threads": measure_latency(path, x, options.threads)}
+            runs.raw[name] = flip_average(runs.raw[name], model.run(mirrored, on_face=tick))
+        runs.decoded[name], runs.specs[name] = faces.decode(runs.raw[name], model.spec), model.spec
+        runs.results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
+                              "parameters": parameters, "latency_1_thread": measure_latency(path, faces.x, 1),
+                              f"latency_{options.threads}_threads": measure_latency(path, faces.x, options.threads)}
     if progress:
         progress(total, total)
+    return runs
 
-    reference = "float32" if "float32" in decoded_by_model else next(iter(decoded_by_model))
-    for name, decoded in decoded_by_model.items():
-        entry = results[name]
+
+def _score(runs: ModelRuns, faces: Faces) -> None:
+    """Each model's metrics (the project's definitions) and its agreement with the reference, into its entry."""
+    truth, reference, num_classes = faces.truth, runs.reference, len(faces.class_names)
+    for name, decoded in runs.decoded.items():
+        entry = runs.results[name]
         entry.update(label_metrics(decoded, truth.age_class, truth.age_years, truth.gender, num_classes))
-        if name != reference:
-            entry["gender_agreement_vs_float"] = agreement(decoded.gender, decoded_by_model[reference].gender)
-            if num_classes:
-                entry["age_agreement_vs_float"] = agreement(decoded.age_class, decoded_by_model[reference].age_class)
-            entry["mean_abs_output_diff_vs_float"] = float(np.mean([
-                np.mean(np.abs(raw_by_model[name][k] - raw_by_model[reference][k])) for k in raw_by_model[reference]]))
+        if name == reference:
+            continue
+        entry["gender_agreement_vs_float"] = agreement(decoded.gender, runs.decoded[reference].gender)
+        if num_classes:
+            entry["age_agreement_vs_float"] = agreement(decoded.age_class, runs.decoded[reference].age_class)
+        entry["mean_abs_output_diff_vs_float"] = float(np.mean([
+            np.mean(np.abs(runs.raw[name][k] - runs.raw[reference][k])) for k in runs.raw[reference]]))
 
-    labels = group_labels(records, truth)
-    groups = disaggregate(decoded_by_model, truth, labels, reference,
-                          "int8_qat" if "int8_qat" in decoded_by_model else None, options.gate.group_min_faces)
-    shown = "int8_qat" if "int8_qat" in specs_by_model else next(iter(specs_by_model), None)
-    calibrated = None
-    if shown and any(k in specs_by_model[shown].decoding for k in CALIBRATION_KEYS):
-        bare = specs_by_model[shown].with_updates(decoding={k: v for k, v in specs_by_model[shown].decoding.items()
-                                                            if k not in CALIBRATION_KEYS})
-        calibrated = {"model": shown, **calibration_by_group(decode(raw_by_model[shown], bare),
-                                                             decoded_by_model[shown], truth, labels)}
-    gate_passed, reason = _gate(results, reference, options, groups)
+
+def _calibration_report(runs: ModelRuns, faces: Faces, labels: dict) -> dict | None:
+    """What the shipped file's calibration does, overall and per group (None for a file without one)."""
+    shown = "int8_qat" if "int8_qat" in runs.specs else next(iter(runs.specs), None)
+    if not shown or not any(k in runs.specs[shown].decoding for k in CALIBRATION_KEYS):
+        return None
+    spec = runs.specs[shown]
+    bare = spec.with_updates(decoding={k: v for k, v in spec.decoding.items() if k not in CALIBRATION_KEYS})
+    return {"model": shown, **calibration_by_group(faces.decode(runs.raw[shown], bare), runs.decoded[shown],
+                                                   faces.truth, labels)}
+
+
+def _speed(results: dict, reference: str, options: ValidateOptions, spec: Spec) -> dict:
+    """The int8/float32 latency ratio and the note that says what it means here."""
     ratio = None
     if "int8_qat" in results and reference in results and "latency_1_thread" in results[reference]:
         ratio = results["int8_qat"]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
-    speed = speed_note(ratio)
+    note = speed_note(ratio)
     if options.tta:
-        speed += " With --tta every face runs twice (itself and its mirror image): twice the latency above."
+        note += " With --tta every face runs twice (itself and its mirror image): twice the latency above."
     if spec.flip_averaged:
-        speed += " These files classify each face and its mirror image in one batch of two: the latency above includes both."
-    report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
-              "faces": len(records), "runtime": runtime_name, "reference": reference, "label_scheme": scheme,
-              "model_label_scheme": spec.label_scheme, "tta": "flip" if options.tta else ("flip, inside the file" if spec.flip_averaged else None),
-              "face_crop": asdict(input_spec.face_crop),
-              "family": spec.family, "age_class_names": class_names, "threads": options.threads,
-              "models": results, "speed_note": speed,
-              "int8_qat_over_float32_latency_1_thread": ratio,
-              "by_group": groups.to_dict(), "calibration": calibrated,
-              "gate": {"passed": gate_passed, "reason": reason, **options.gate.to_dict()}}
-    confusions = {name: confusion(truth.age_class, d.age_class, num_classes).tolist()
-                  for name, d in decoded_by_model.items()} if num_classes else {}
-    report["confusion_matrices"] = confusions
-    return ValidationResult(report, gate_passed, reason)
+        note += " These files classify each face and its mirror image in one batch of two: the latency above includes both."
+    return {"speed_note": note, "int8_qat_over_float32_latency_1_thread": ratio}
 
 
 def _gate(results: dict, reference: str, options: ValidateOptions, groups: GroupReport | None = None) -> tuple[bool, str]:
