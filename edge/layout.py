@@ -70,6 +70,12 @@ def is_export_dir(path: Path) -> bool:
     return (Path(path) / EXPORT_MARKER).is_file()
 
 
+def is_folds_export(path: Path) -> bool:
+    """An export of a --folds run: one export per fold under ``folds/``, no model of its own at the top."""
+    path = Path(path)
+    return path.is_dir() and (path / FOLDS_DIR).is_dir() and not (path / dict(MODEL_FILES)["float32"]).exists()
+
+
 def claim_run_dir(path: Path) -> None:
     """Refuse to train into a non-empty directory that is not an edge run (its marker proves it)."""
     _claim(path, RUN_MARKER, "run", "edge train")

@@ -288,12 +288,7 @@ def validate(
     group_min_faces: GroupMinFaces = GatePolicy.group_min_faces,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime, overall and by group; exit 1 when QAT int8 breaks the release gate (on average or on any group with enough faces)."""
-    from edge import layout
-    from edge.console import progress_bar
-    from edge.io import check_output_dir, os_error_message
-    from edge.groups import GROUP_DIMENSIONS
-    from edge.app.validate import (ValidateOptions, by_group_markdown, default_report_dir, find_models, folds_markdown,
-                                   markdown_table, validate_export, validate_folds, write_reports)
+    from edge.app.validate import ValidateOptions, run_validation
 
     if threads < 1:
         raise EdgeError(f"--threads {threads}: must be at least 1")
@@ -303,53 +298,13 @@ def validate(
                               labels=_value(labels), tta=tta, face_crop=face_crop,
                               gate=GatePolicy(max_gender_drop, max_mae_increase, max_group_gender_drop,
                                               max_group_mae_increase, group_min_faces))
-    dimensions = [d.strip() for d in by.split(",") if d.strip()] if by else []
-    unknown = [d for d in dimensions if d not in GROUP_DIMENSIONS]
-    if unknown:
-        raise EdgeError(f"--by {','.join(unknown)}: choose from {', '.join(GROUP_DIMENSIONS)}")
-    layout.recover_export(export_dir, _log)
-    folds_mode = export_dir.is_dir() and (export_dir / layout.FOLDS_DIR).is_dir() \
-        and not (export_dir / "model_float32.tflite").exists()
-    if not folds_mode:
-        find_models(export_dir)  # a missing or empty export is one line before anything is created
-    out = report or default_report_dir(export_dir)
-    check_output_dir(out, "report directory")  # before the slow part, not after it
-    with progress_bar("running models") as update:
-        result = (validate_folds if folds_mode else validate_export)(export_dir, options, update, _log)
-    # results first: a report that cannot be written must not hide what was measured
-    if not folds_mode:
-        _log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
-        _log(markdown_table(result.report))
-        _log("\n" + result.report["speed_note"])
-        if dimensions:
-            _log("\n" + by_group_markdown(result.report, _known_dimensions(dimensions, result.report)))
-    else:
-        _log(folds_markdown(result))
-    try:
-        files = write_reports(result, out)
-        _log("report: " + ", ".join(str(f) for f in files))
-    except OSError as error:
-        from edge.console import err_console
-
-        err_console.print(f"[red]error:[/red] reports not written: {printable(os_error_message(error))}",
-                          highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    result = run_validation(export_dir, options, report, by, _log)
     if not result.gate_passed:
         from edge.console import err_console
 
         err_console.print(f"gate FAILED: {result.gate_reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     _log(f"gate passed: {result.gate_reason}")
-
-
-def _known_dimensions(dimensions: list[str], report: dict) -> list[str]:
-    """--by's dimensions these faces have; the others are named in one line (the report is still written)."""
-    known = list(report["by_group"]["dimensions"])
-    missing = [d for d in dimensions if d not in known]
-    if missing:
-        _log(f"--by {','.join(missing)}: these faces carry no such groups (they have {', '.join(known)}; race comes "
-             "from UTKFace names or a CSV race column, group from a CSV group column)")
-    return [d for d in dimensions if d in known]
 
 
 @app.command()

@@ -365,6 +365,52 @@ def _gate(results: dict, reference: str, options: ValidateOptions, groups: Group
                  f"{options.gate.group_min_faces} faces"
 
 
+def run_validation(export_dir: Path, options: ValidateOptions, report_dir: Path | None, by: str | None,
+                   log: Callable[[str], None]) -> ValidationResult:
+    """``edge validate``: check the locations first, run (one export or every fold), print the tables, write the
+    reports (a report that cannot be written is one line, exit 2, after the results were printed)."""
+    from edge.console import progress_bar
+    from edge.groups import GROUP_DIMENSIONS
+    from edge.io import check_output_dir, os_error_message
+
+    dimensions = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    unknown = [d for d in dimensions if d not in GROUP_DIMENSIONS]
+    if unknown:
+        raise EdgeError(f"--by {','.join(unknown)}: choose from {', '.join(GROUP_DIMENSIONS)}")
+    layout.recover_export(export_dir, log)
+    folds_mode = layout.is_folds_export(export_dir)
+    if not folds_mode:
+        find_models(export_dir)  # a missing or empty export is one line before anything is created
+    out = report_dir or default_report_dir(export_dir)
+    check_output_dir(out, "report directory")  # before the slow part, not after it
+    with progress_bar("running models") as update:
+        result = (validate_folds if folds_mode else validate_export)(export_dir, options, update, log)
+    # results first: a report that cannot be written must not hide what was measured
+    if folds_mode:
+        log(folds_markdown(result))
+    else:
+        log(f"{result.report['faces']:,} faces, runtime {result.report['runtime']}\n")
+        log(markdown_table(result.report) + "\n\n" + result.report["speed_note"])
+        if dimensions:
+            log("\n" + by_group_markdown(result.report, _known_dimensions(dimensions, result.report, log)))
+    try:
+        files = write_reports(result, out)
+    except OSError as error:
+        raise EdgeError(f"reports not written: {os_error_message(error)}") from None
+    log("report: " + ", ".join(str(f) for f in files))
+    return result
+
+
+def _known_dimensions(dimensions: list[str], report: dict, log: Callable[[str], None]) -> list[str]:
+    """--by's dimensions these faces have; the others are named in one line (the report is still written)."""
+    known = list(report["by_group"]["dimensions"])
+    missing = [d for d in dimensions if d not in known]
+    if missing:
+        log(f"--by {','.join(missing)}: these faces carry no such groups (they have {', '.join(known)}; race comes "
+            "from UTKFace names or a CSV race column, group from a CSV group column)")
+    return [d for d in dimensions if d in known]
+
+
 def validate_folds(target: Path, options: ValidateOptions, progress: Progress | None = None,
                    log: Callable[[str], None] = print) -> ValidationResult:
     """Adience mode: validate each fold's export on its own test fold; mean +- std per model."""
