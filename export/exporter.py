@@ -186,8 +186,71 @@ def _exchange(first: Path, second: Path) -> bool:
     return result == 0
 
 
+@dataclass
+class ExportJob:
+    """One run's export in progress: what it reads, where it writes, what it has written so far."""
+
+    run_dir: Path
+    staging: Path
+    final_dir: Path
+    options: ExportOptions
+    log: Log
+    config: dict
+    spec: Spec
+    data: object  # edge.train.run_data.RunData
+    check_index: np.ndarray  # held-out faces of the checks and the gate
+    check_inputs: np.ndarray
+    reference_outputs: dict  # Keras on the check faces, as the files compute (flip-averaged when they are)
+    calibration_index: np.ndarray  # validation faces the calibration is fitted on
+    report: dict
+    result: ExportResult
+    specs: dict = field(default_factory=dict)
+
+    def write_model(self, name: str, model_bytes: bytes, tolerance: float | None, started: float) -> None:
+        """Map and verify the file's outputs, fit its calibration, embed its spec and write it into staging."""
+        from edge.export.calibrate import fit_calibration
+        from edge.export.convert import map_outputs
+
+        model_spec, mapping = map_outputs(model_bytes, self.spec, self.reference_outputs, self.check_inputs, tolerance)
+        if len(self.calibration_index):  # confidence, "not sure" and the age range, fitted on validation faces
+            model_spec = fit_calibration(model_bytes, model_spec,
+                                         to_model_input(self.data.images[self.calibration_index], self.spec),
+                                         self.data.targets.subset(self.calibration_index), self.log)
+        path = self.staging / f"{name}.tflite"
+        write_bytes_atomic(path, embed_spec(model_bytes, model_spec))
+        write_text_atomic(self.staging / f"{name}.spec.json", model_spec.to_json() + "\n")
+        seconds = time.perf_counter() - started
+        artifact = Artifact(name, self.final_dir / path.name, path.stat().st_size, seconds)
+        self.result.artifacts.append(artifact)
+        self.report["models"][name] = {"file": path.name, "size_bytes": artifact.size_bytes,
+                                       "seconds": round(seconds, 2), "output_mapping": mapping}
+        self.log(f"{name}: {artifact.size_bytes / 1024:,.1f} KB in {seconds:.1f}s")
+        self.specs[name] = model_spec
+
+
 def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log) -> ExportResult:
     """Steps 2-6 for one run directory, written into ``staging`` (which becomes ``final_dir``)."""
+    config, spec = _read_run(run_dir, options, log)
+    from edge.tf_bootstrap import import_tf, load_keras_model
+
+    import_tf()
+    from edge.export.convert import freeze_batch_norm, quantize_for_training
+
+    model = load_keras_model(run_dir / layout.MODEL_KERAS)
+    if options.int8:
+        freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
+    qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
+    job = _start_job(run_dir, staging, final_dir, options, log, config, spec, model)
+    _convert_all(job, model, qat_model)  # steps 2-4
+    shipped = "model_int8_qat" if options.int8 else "model_float32"
+    job.report["checks"] = _run_checks(staging, job.specs, spec, job.reference_outputs, job.data, job.check_index,
+                                       job.report["parameters"], shipped, options, log)  # step 5: the release gate
+    _write_deliverables(job, shipped)  # step 6
+    return job.result
+
+
+def _read_run(run_dir: Path, options: ExportOptions, log: Log) -> tuple[dict, Spec]:
+    """The run's config and the spec the files will carry (the deployment crop, flip averaging)."""
     config = read_json(run_dir / layout.CONFIG_JSON, f"re-train the run with `edge train --out {run_dir}`")
     spec = _deployment_crop(Spec.load(run_dir / layout.SPEC_JSON), log).with_updates(flip_averaged=options.flip_average)
     if options.int8 and options.calibration < int(config["batch"]):
@@ -195,19 +258,16 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
                         f"use at least {MIN_CALIBRATION} real images")
     if options.int8 and options.calibration < MIN_CALIBRATION:
         log(f"warning: --calibration {options.calibration} < {MIN_CALIBRATION}: int8 ranges may be poor")
+    return config, spec
 
-    from edge.tf_bootstrap import import_tf, keras_outputs, load_keras_model
 
-    tf, keras = import_tf()
-    from edge.export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES, fit_calibration
-    from edge.export.convert import convert, freeze_batch_norm, map_outputs, quantize_for_training, with_flip_average
-    from edge.export.qat import qat_learning_rate, quantization_aware_finetune
+def _start_job(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log, config: dict,
+               spec: Spec, model) -> ExportJob:
+    """The run's faces, the held-out check faces with Keras's outputs on them, and the report's header."""
+    from edge.export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES
+    from edge.tf_bootstrap import keras_outputs
     from edge.train.run_data import load_run_data
 
-    model = load_keras_model(run_dir / layout.MODEL_KERAS)
-    if options.int8:
-        freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
-    qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
     data = load_run_data(run_dir, spec)
     held_out = data.split.test if len(data.split.test) else data.split.val
     check_index = _pick(held_out, CHECK_IMAGES, seed=1)
@@ -215,76 +275,61 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     reference_outputs = keras_outputs(model, check_inputs, spec)
     if options.flip_average:  # what the files will compute: each face and its mirror image, averaged
         reference_outputs = flip_average(reference_outputs, keras_outputs(model, mirror(check_inputs), spec))
+    staging.mkdir(parents=True, exist_ok=True)
+    report: dict = {"run_dir": str(run_dir.resolve()), "family": spec.family, "parameters": int(model.count_params()),
+                    "flip_averaged": options.flip_average,
+                    "label_scheme": spec.label_scheme, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "check_images": int(len(check_index)), "models": {}, "checks": {}}
+    return ExportJob(run_dir, staging, final_dir, options, log, config, spec, data, check_index, check_inputs,
+                     reference_outputs, _pick(data.split.val, MAX_CALIBRATION_FACES, seed=4), report,
+                     ExportResult(final_dir))
+
+
+def _convert_all(job: ExportJob, model, qat_model) -> None:
+    """float32 (and float16), then PTQ and QAT int8: each converted, verified, calibrated and written."""
+    from edge.export.convert import convert, with_flip_average
+    from edge.export.qat import qat_learning_rate, quantization_aware_finetune
+
+    options, spec, data = job.options, job.spec, job.data
 
     def deployed(keras_model):
         """The graph each file holds: the model itself, or it around a face and its mirror image."""
         return with_flip_average(keras_model, spec) if options.flip_average else keras_model
-    parameters = int(model.count_params())
 
-    staging.mkdir(parents=True, exist_ok=True)
-    result = ExportResult(final_dir)
-    report: dict = {"run_dir": str(run_dir.resolve()), "family": spec.family, "parameters": parameters,
-                    "flip_averaged": options.flip_average,
-                    "label_scheme": spec.label_scheme, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "check_images": int(len(check_index)), "models": {}, "checks": {}}
-    specs: dict[str, Spec] = {}
-
-    calibration_index = _pick(data.split.val, MAX_CALIBRATION_FACES, seed=4)
-    calibration_inputs = to_model_input(data.images[calibration_index], spec)
-
-    def write_model(name: str, model_bytes: bytes, tolerance: float | None, started: float) -> None:
-        model_spec, mapping = map_outputs(model_bytes, spec, reference_outputs, check_inputs, tolerance)
-        if len(calibration_index):  # confidence, "not sure" and the age range, fitted on validation faces
-            model_spec = fit_calibration(model_bytes, model_spec, calibration_inputs,
-                                         data.targets.subset(calibration_index), log)
-        path = staging / f"{name}.tflite"
-        write_bytes_atomic(path, embed_spec(model_bytes, model_spec))
-        write_text_atomic(staging / f"{name}.spec.json", model_spec.to_json() + "\n")
-        seconds = time.perf_counter() - started
-        artifact = Artifact(name, final_dir / path.name, path.stat().st_size, seconds)
-        result.artifacts.append(artifact)
-        report["models"][name] = {"file": path.name, "size_bytes": artifact.size_bytes,
-                                  "seconds": round(seconds, 2), "output_mapping": mapping}
-        log(f"{name}: {artifact.size_bytes / 1024:,.1f} KB in {seconds:.1f}s")
-        specs[name] = model_spec
-
-    # steps 2-4: the conversions
-    started = time.perf_counter()
-    write_model("model_float32", convert(deployed(model), "float32"), FLOAT_TOLERANCE, started)
+    started = time.perf_counter()  # before the conversion: each file's seconds include converting it
+    job.write_model("model_float32", convert(deployed(model), "float32"), FLOAT_TOLERANCE, started)
     if options.float16:
         started = time.perf_counter()
-        write_model("model_float16", convert(deployed(model), "float16"), None, started)
-    if options.int8:
-        calibration = to_model_input(data.images[_pick(data.split.train, options.calibration, seed=2)], spec)
-        log(f"PTQ: calibrating on {len(calibration)} real training images")
-        started = time.perf_counter()
-        write_model("model_int8_ptq", convert(deployed(model), "int8", calibration), None, started)
-        started = time.perf_counter()
-        quantization_aware_finetune(qat_model, model, config, spec, data, calibration, options.qat_epochs, log,
-                                    seed=options.seed)
-        write_model("model_int8_qat", convert(deployed(qat_model), "int8", calibration), None, started)
-        report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(config),
+        job.write_model("model_float16", convert(deployed(model), "float16"), None, started)
+    if not options.int8:
+        return
+    calibration = to_model_input(data.images[_pick(data.split.train, options.calibration, seed=2)], spec)
+    job.log(f"PTQ: calibrating on {len(calibration)} real training images")
+    started = time.perf_counter()
+    job.write_model("model_int8_ptq", convert(deployed(model), "int8", calibration), None, started)
+    started = time.perf_counter()
+    quantization_aware_finetune(qat_model, model, job.config, spec, data, calibration, options.qat_epochs, job.log,
+                                seed=options.seed)
+    job.write_model("model_int8_qat", convert(deployed(qat_model), "int8", calibration), None, started)
+    job.report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(job.config),
                          "targets": "float model outputs (distillation)"}
 
-    # step 5: the release gate
-    shipped = "model_int8_qat" if options.int8 else "model_float32"
-    report["checks"] = _run_checks(staging, specs, spec, reference_outputs, data, check_index, parameters,
-                                   shipped, options, log)
 
-    # step 6: what the phone, the browser and people read
-    write_text_atomic(staging / layout.SPEC_JSON, specs[shipped].to_json() + "\n")
-    write_text_atomic(staging / layout.LABELS_TXT, _labels_text(spec))
+def _write_deliverables(job: ExportJob, shipped: str) -> None:
+    """What the phone, the browser and people read: spec, labels, golden faces, split, report, model card."""
+    from edge.export.card import write_model_card
     from edge.export.golden import write_golden
 
+    staging, data = job.staging, job.data
+    held_out = data.split.test if len(data.split.test) else data.split.val
+    write_text_atomic(staging / layout.SPEC_JSON, job.specs[shipped].to_json() + "\n")
+    write_text_atomic(staging / layout.LABELS_TXT, _labels_text(job.spec))
     write_golden(staging, staging / f"{shipped}.tflite", data, _pick(held_out, GOLDEN_FACES, seed=3))
-    shutil.copyfile(run_dir / layout.SPLIT_JSON, staging / layout.SPLIT_JSON)
-    report["shipped_model"] = f"{shipped}.tflite"
-    write_json_atomic(staging / layout.EXPORT_REPORT, {"schema": schemas.EXPORT_REPORT, **report})
-    from edge.export.card import write_model_card
-
-    write_model_card(staging / layout.MODEL_CARD, report, config, specs[shipped])
-    result.report = report
-    return result
+    shutil.copyfile(job.run_dir / layout.SPLIT_JSON, staging / layout.SPLIT_JSON)
+    job.report["shipped_model"] = f"{shipped}.tflite"
+    write_json_atomic(staging / layout.EXPORT_REPORT, {"schema": schemas.EXPORT_REPORT, **job.report})
+    write_model_card(staging / layout.MODEL_CARD, job.report, job.config, job.specs[shipped])
+    job.result.report = job.report
 
 
 def _deployment_crop(spec: Spec, log: Log) -> Spec:
