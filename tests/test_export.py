@@ -187,8 +187,8 @@ def test_android_assets_receive_the_shipped_model_and_its_contract(trained_run, 
     assets = tmp_path / "app" / "src" / "main" / "assets"
     result = run_cli("export", trained_run("tuple"), "--out", tmp_path / "e", "--android-assets", assets)
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in assets.iterdir()) == ["face_detector.json", "face_detector.tflite", "golden",
-                                                       "golden.json", "labels.txt", "model.tflite", "spec.json"]
+    assert sorted(p.name for p in assets.iterdir()) == [".edge-assets", "face_detector.json", "face_detector.tflite",
+                                                       "golden", "golden.json", "labels.txt", "model.tflite", "spec.json"]
     assert len(list((assets / "golden").glob("*.png"))) == len(json.loads((assets / "golden.json").read_text())["faces"])
     assert (assets / "model.tflite").read_bytes() == (tmp_path / "e" / "model_float32.tflite").read_bytes()
     assert read_spec_bytes((assets / "model.tflite").read_bytes()) == Spec.from_json((assets / "spec.json").read_text())
