@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "shipped")
     parser.add_argument("--assets", type=Path, default=ROOT / "android_demo" / "app" / "src" / "main" / "assets")
     parser.add_argument("--write-assets", action="store_true", help="also replace the assets' model.tflite and spec.json")
+    parser.add_argument("--card", type=Path, default=ROOT / "docs" / "MODEL_CARD.md", help="where the shipped model's card goes")
+    parser.add_argument("--parameters", type=int, default=350_165, help="the shipped network's parameter count (its run's log)")
     args = parser.parse_args()
 
     from edge.cache import load_images
@@ -55,12 +57,41 @@ def main() -> None:
         "data": str(args.data.resolve()), "kind": "utkface", "extra_data": [],
         "paths": [r.path for r in records], **{k: v for k, v in split.to_dict().items() if k != "name"}}))
     print(f"calibrated copy and its test split ({len(split.test):,} faces): {args.out}")
+    _write_card(args, model_bytes, calibrated, [records[i] for i in split.test])
     if args.write_assets:
         folder = OwnedFolder(args.assets, "--android-assets")
         files = {name: (args.assets / name).read_bytes() for name in folder.owned}
         files.update({"model.tflite": model_bytes, "spec.json": (calibrated.to_json() + "\n").encode()})
         folder.write(files)
         print(f"android assets updated: {args.assets}")
+
+
+def _write_card(args, model_bytes: bytes, spec, test_records) -> None:
+    """The shipped file's model card (docs/MODEL_CARD.md), from its test split: metrics and groups with intervals."""
+    from datetime import datetime, timezone
+
+    from edge.cache import load_images
+    from edge.decode import decode_outputs
+    from edge.groups import disaggregate, group_labels
+    from edge.metrics import label_metrics
+    from edge.preprocess import to_model_input
+    from edge.runtime import TFLiteModel
+    from edge.targets import targets_for
+    from edge.export.card import write_model_card
+
+    images = load_images(test_records, spec)
+    truth = targets_for(images.records, spec.label_scheme)
+    decoded = decode_outputs(spec, TFLiteModel(model_bytes).run(to_model_input(images.images, spec)))
+    groups = disaggregate({"shipped": decoded}, truth, group_labels(images.records, truth), "shipped", None, 100)
+    metrics = label_metrics(decoded, truth.age_class, truth.age_years, truth.gender, len(spec.age_class_names))
+    report = {"run_dir": "benchmarks/accuracy.sh: mobile-utk-s42 (UTKFace, --split-seed 42), calibrated on its validation faces",
+              "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "parameters": args.parameters,
+              "command": "benchmarks/calibrate_shipped.py", "check_images": len(images.records),
+              "models": {"model_int8_qat": {"size_bytes": len(model_bytes)}},
+              "checks": {"model_int8_qat": metrics, "by_group": groups.to_dict()}}
+    config = {"data": "UTKFace", "kind": "utkface", "seed": 42, "epochs": 40, "extra_data": []}
+    write_model_card(args.card, report, config, spec)
+    print(f"model card: {args.card}")
 
 
 if __name__ == "__main__":

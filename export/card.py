@@ -28,7 +28,8 @@ def _cell(value, fmt: str) -> str:
 
 
 def _details(report: dict, config: dict, spec: Spec) -> list[str]:
-    command = ' '.join(['edge', *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith('edge') else 'edge export (library call)'
+    command = report.get("command") or (' '.join(['edge', *sys.argv[1:]]) if sys.argv and sys.argv[0].endswith('edge')
+                                        else 'edge export (library call)')
     return [
         f"# Model card: {spec.family} ({spec.label_scheme})", "", "## Model details", "",
         f"- Source run: `{report['run_dir']}`; created {report['created']} by `{command}`",
@@ -58,7 +59,7 @@ def _checks_table(report: dict) -> list[str]:
     checks = report.get("checks", {})
     rows = [name for name in ("keras", "model_float32", "model_float16", "model_int8_ptq", "model_int8_qat") if name in checks]
     columns = [m for m in _METRICS if any(checks[r].get(m[0]) is not None for r in rows)]
-    lines = [f"## Metrics on {report['check_images']} held-out real faces (test split)", "",
+    lines = [f"## Metrics on {report['check_images']:,} held-out real faces (test split)", "",
              "| model | size (KB) | " + " | ".join(c[1] for c in columns) + " |", "|---|---:|" + "---:|" * len(columns)]
     for row in rows:
         size = report["models"].get(row, {}).get("size_bytes")
@@ -81,9 +82,14 @@ def _group_tables(report: dict) -> list[str]:
             small = " (few faces)" if entry["faces"] < groups["min_faces"] else ""
             lines.append(f"| {group}{small} | {entry['faces']} | {format_interval(metrics, 'gender_accuracy', True)} | "
                          f"{format_interval(metrics, 'age_mae_years', False)} | "
-                         f"{delta.get('gender_accuracy_pp', float('nan')):+.2f} | {delta.get('age_mae_years', float('nan')):+.3f} |")
+                         f"{_signed(delta, 'gender_accuracy_pp', '{:+.2f}')} | {_signed(delta, 'age_mae_years', '{:+.3f}')} |")
         lines.append("")
     return lines
+
+
+def _signed(delta: dict, key: str, fmt: str) -> str:
+    """int8 minus float, or 'not measured' where the file has no float twin beside it."""
+    return fmt.format(delta[key]) if key in delta else "not measured"
 
 
 def _calibration(spec: Spec) -> list[str]:
