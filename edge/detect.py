@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.errors import EdgeError
-from edge.spec import BLAZEFACE_NAMES, DEFAULT_DETECTOR, DEFAULT_MARGIN, DETECTOR_NAMES, HAAR, HAAR_CASCADE
+from edge.spec import BLAZEFACE_NAMES, DEFAULT_DETECTOR, DETECTOR_NAMES, HAAR, HAAR_CASCADE
 
 DETECTOR_MODEL_FILE = "face_detector.tflite"
 DETECTOR_CONFIG_FILE = "face_detector.json"

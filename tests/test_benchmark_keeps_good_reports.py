@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_reliability import _one_line_error
+from tests.helpers import one_line_error
 
 FAST = ("--runs", "2", "--warmup", "0", "--threads", "1")
 
@@ -28,11 +28,11 @@ def test_a_bad_photo_or_out_location_fails_before_measuring(export_copy, tmp_pat
     not_an_image.write_text("a text file named like a photo")
     started = time.perf_counter()
     result = run_cli("benchmark", export_copy, *FAST, "--photo", not_an_image)
-    _one_line_error(result, str(not_an_image), "not a decodable image")
+    one_line_error(result, str(not_an_image), "not a decodable image")
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
     in_the_way = run_cli("benchmark", export_copy, *FAST, "--out", blocker)
-    _one_line_error(in_the_way, str(blocker))
+    one_line_error(in_the_way, str(blocker))
     assert "measuring" not in result.output + in_the_way.output
     assert time.perf_counter() - started < 20  # refused up front, not after every model ran
     assert not (export_copy / "benchmark.json").exists()

@@ -12,7 +12,6 @@ import pytest
 from edge import calibration
 from edge.decode import decode_outputs
 from edge.groups import AGE_BANDS, age_band, wilson_interval
-from edge.spec import Spec
 from edge.tflite_meta import read_spec
 from tests.conftest import LOOSE_GATE, run_cli
 

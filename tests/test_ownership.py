@@ -23,7 +23,7 @@ from edge import layout
 from edge.errors import EdgeError
 from edge.owned_folder import ASSETS_MARKER, OwnedFolder
 from tests.conftest import LOOSE_GATE, PROJECT_ROOT, run_cli
-from tests.test_reliability import _fake_run, _one_line_error, _snapshot, _tmpfs
+from tests.helpers import fake_run, one_line_error, snapshot, tmpfs
 
 
 def _looks_like_a_run(folder: Path) -> Path:
@@ -38,22 +38,22 @@ def _looks_like_a_run(folder: Path) -> Path:
 
 def test_train_refuses_a_folder_that_only_looks_like_a_run(tmp_path, utkface_dir):
     project = _looks_like_a_run(tmp_path / "myproj")
-    before = _snapshot(project)
+    before = snapshot(project)
     result = run_cli("train", "--data", utkface_dir, "--max-images", "30", "--epochs", "1", "--img-size", "32",
                      "--out", project)
-    _one_line_error(result, "without edge's .edge-run marker", f"touch {project / layout.RUN_MARKER}")
-    assert _snapshot(project) == before
+    one_line_error(result, "without edge's .edge-run marker", f"touch {project / layout.RUN_MARKER}")
+    assert snapshot(project) == before
 
 
 def test_export_refuses_a_folder_that_only_holds_an_export_report(tmp_path):
-    run = _fake_run(tmp_path / "run")
+    run = fake_run(tmp_path / "run")
     docs = tmp_path / "mydocs"
     docs.mkdir()
     (docs / "thesis.txt").write_text("thesis")
     (docs / layout.EXPORT_REPORT).write_text("{}")
-    before = _snapshot(docs)
-    _one_line_error(run_cli("export", run, "--out", docs), "without edge's .edge-export marker")
-    assert _snapshot(docs) == before
+    before = snapshot(docs)
+    one_line_error(run_cli("export", run, "--out", docs), "without edge's .edge-export marker")
+    assert snapshot(docs) == before
 
 
 def test_a_folder_an_older_edge_made_is_adopted_by_its_marker(tmp_path):
@@ -84,10 +84,10 @@ def test_a_second_train_on_the_same_folder_is_refused(tmp_path, utkface_dir):
                               cwd=PROJECT_ROOT)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        before = _snapshot(run)
+        before = snapshot(run)
         result = run_cli("train", "--data", utkface_dir, "--model", "tuple", "--max-images", "30", "--out", run)
-        _one_line_error(result, "another `edge train`", f"(pid {holder.pid})", str(run))
-        assert _snapshot(run) == before
+        one_line_error(result, "another `edge train`", f"(pid {holder.pid})", str(run))
+        assert snapshot(run) == before
     finally:
         holder.kill()
         holder.wait()
@@ -115,11 +115,11 @@ def test_asset_exports_never_overwrite_or_delete_a_users_files(tmp_path, exporte
     (dest / "golden" / "my_test_face.png").write_text("mine")
     (dest / "model.tflite").write_text("my model")
     (dest / "notes.txt").write_text("my notes")
-    before = _snapshot(dest)
+    before = snapshot(dest)
 
     with pytest.raises(EdgeError, match="model.tflite is not a file edge wrote"):
         write(export, dest)
-    assert _snapshot(dest) == before  # refused before writing anything
+    assert snapshot(dest) == before  # refused before writing anything
 
     (dest / "model.tflite").unlink()
     write(export, dest)
@@ -151,10 +151,10 @@ def test_asset_locations_are_checked_before_the_export(tmp_path, trained_run):
     run = tmp_path / "run"
     shutil.copytree(trained_run("mobile"), run, ignore=shutil.ignore_patterns("export"))
     result = run_cli("export", run, "--int8", *LOOSE_GATE, "--android-assets", run / "export")
-    _one_line_error(result, "--android-assets", "is the export folder itself")
+    one_line_error(result, "--android-assets", "is the export folder itself")
     assert not (run / "export").exists()
 
-    with _tmpfs(tmp_path / "readonly", read_only=True) as readonly:
+    with tmpfs(tmp_path / "readonly", read_only=True) as readonly:
         result = run_cli("export", run, "--int8", *LOOSE_GATE, "--web-assets", readonly / "web")
-        _one_line_error(result, "--web-assets", "read-only")
+        one_line_error(result, "--web-assets", "read-only")
     assert not (run / "export").exists()  # refused before the export, not after committing it

@@ -12,7 +12,7 @@ from edge.app.validate import ValidateOptions, _gate
 from edge.gate import DEFAULT_MAX_GENDER_DROP, DEFAULT_MAX_MAE_INCREASE, GatePolicy
 from edge.export.options import ExportOptions
 from tests.conftest import run_cli
-from tests.test_reliability import _one_line_error, _tmpfs
+from tests.helpers import one_line_error, tmpfs
 
 
 def _metrics(gender: float, mae: float) -> dict:
@@ -65,8 +65,8 @@ def test_a_fold_whose_keras_model_is_damaged_still_validates(tmp_path, exported_
 
 
 def test_a_full_disk_names_the_location(tmp_path, trained_run):
-    with _tmpfs(tmp_path / "full", size="300k") as full:
+    with tmpfs(tmp_path / "full", size="300k") as full:
         result = run_cli("export", trained_run("mobile"), "--int8", "--out", full / "export",
                          "--max-gender-drop", "100", "--max-mae-increase", "100")
-        _one_line_error(result, "no space left on the device", str(full))
+        one_line_error(result, "no space left on the device", str(full))
         assert "(file system)" not in result.output

@@ -18,7 +18,7 @@ import pytest
 
 from edge.tflite_meta import MAX_SPEC_BYTES, SPEC_ENTRY, embed_spec_text
 from tests.conftest import run_cli
-from tests.test_reliability import _one_line_error
+from tests.helpers import one_line_error
 
 
 def _spec_of(model: Path) -> dict:
@@ -77,7 +77,7 @@ def test_tampered_specs_are_refused_naming_the_file_and_the_field(exported_run, 
     for name, change, field in VARIANTS:
         variant = _tampered(model, tmp_path, name, change)
         result = run_cli("predict", variant, chip, "--no-detect")
-        _one_line_error(result, str(variant), field)
+        one_line_error(result, str(variant), field)
         assert "re-export" in result.output, (name, result.output)
 
 
@@ -90,4 +90,4 @@ def test_an_oversized_spec_entry_is_refused_before_it_is_inflated(exported_run, 
     bomb.write_bytes(embed_spec_text(model.read_bytes(), text, compression=zipfile.ZIP_DEFLATED))
     assert bomb.stat().st_size < model.stat().st_size + MAX_SPEC_BYTES  # it is small on disk
     result = run_cli("predict", bomb, sorted(utkface_dir.glob("*.jpg"))[0], "--no-detect")
-    _one_line_error(result, str(bomb), "embedded spec is larger than")
+    one_line_error(result, str(bomb), "embedded spec is larger than")

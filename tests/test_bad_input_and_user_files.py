@@ -1,6 +1,6 @@
-"""Nothing lost, nothing crashes: regression tests for the hostile-user sweep (issue 8).
+"""Nothing lost, nothing crashes: bad input, full and read-only disks, kills and damaged files.
 
-Each test names the defect number it guards. Bad input must give one line naming the file and
+Bad input must give one line naming the file and
 the fix with exit 2; only a failed check or gate exits 1; nothing edge did not create is ever
 deleted or overwritten. Fast tests build the bad files they need; the slow ones reuse the
 session's small real runs (tests/conftest.py).
@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import csv
 import errno
-import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,80 +26,40 @@ from edge.datasets import load_csv, load_utkface
 from edge.errors import EdgeError
 from edge.io import check_output_dir, make_temp_dir, write_bytes_atomic
 from edge.preprocess import ImageError, decode_image
-from tests.conftest import LOOSE_GATE, PROJECT_ROOT, run_cli
+from tests.conftest import LOOSE_GATE, run_cli
+from tests.helpers import EDGE, fake_run, one_line_error, snapshot, tmpfs
 
-EDGE = str(PROJECT_ROOT / ".venv" / "bin" / "edge") if (PROJECT_ROOT / ".venv" / "bin" / "edge").exists() else "edge"
-
-
-def _one_line_error(result, *needles: str) -> None:
-    """Exit 2, no traceback, one error line containing every needle."""
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error:")]
-    assert errors, result.output
-    for needle in needles:
-        assert needle in " ".join(result.output.split()), result.output
-
-
-def _snapshot(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _fake_run(path: Path) -> Path:
-    """A directory that passes the 'finished run' check (the checks run before anything is loaded)."""
-    path.mkdir(parents=True)
-    for name in (layout.MODEL_KERAS, layout.SPEC_JSON, layout.CONFIG_JSON, layout.SPLIT_JSON):
-        (path / name).write_text("{}")
-    return path
-
-
-@contextmanager
-def _tmpfs(path: Path, size: str = "256k", read_only: bool = False):
-    """A small (or read-only) tmpfs: a real full disk / read-only file system. Skips where mount is refused."""
-    path.mkdir(parents=True, exist_ok=True)
-    options = f"size={size}" + (",ro" if read_only else "")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()}): needs root")
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
-# --- 1, 2: never delete or overwrite the user's files ------------------------------------------------
-def test_01_export_refuses_a_user_folder_and_the_run_itself(tmp_path):
-    run = _fake_run(tmp_path / "run")
+# --- never delete or overwrite the user's files ------------------------------------------------
+def test_export_refuses_a_user_folder_and_the_run_itself(tmp_path):
+    run = fake_run(tmp_path / "run")
     mydocs = tmp_path / "mydocs"
     mydocs.mkdir()
     (mydocs / "thesis.txt").write_text("four years of work")
     (mydocs / "results.csv").write_text("a,b\n1,2\n")
-    before, run_before = _snapshot(mydocs), _snapshot(run)
-    _one_line_error(run_cli("export", run, "--out", mydocs), "without edge's .edge-export marker", str(mydocs))
-    assert _snapshot(mydocs) == before
-    _one_line_error(run_cli("export", run, "--out", run), "run directory")
-    _one_line_error(run_cli("export", run, "--out", tmp_path), "run directory")
-    assert _snapshot(run) == run_before
+    before, run_before = snapshot(mydocs), snapshot(run)
+    one_line_error(run_cli("export", run, "--out", mydocs), "without edge's .edge-export marker", str(mydocs))
+    assert snapshot(mydocs) == before
+    one_line_error(run_cli("export", run, "--out", run), "run directory")
+    one_line_error(run_cli("export", run, "--out", tmp_path), "run directory")
+    assert snapshot(run) == run_before
 
 
-def test_02_train_refuses_a_non_empty_folder_that_is_not_a_run(tmp_path, utkface_dir):
+def test_train_refuses_a_non_empty_folder_that_is_not_a_run(tmp_path, utkface_dir):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "spec.json").write_text('{"mine": true}')
     (mine / "history.csv").write_text("my,history\n")
-    before = _snapshot(mine)
-    _one_line_error(run_cli("train", "--data", utkface_dir, "--out", mine, "--max-images", "40"), "without edge's .edge-run marker")
-    assert _snapshot(mine) == before
+    before = snapshot(mine)
+    one_line_error(run_cli("train", "--data", utkface_dir, "--out", mine, "--max-images", "40"), "without edge's .edge-run marker")
+    assert snapshot(mine) == before
 
 
-# --- 3: duplicate rows, conflicting labels, one image on both sides of a split ---------------------------
+# --- duplicate rows, conflicting labels, one image on both sides of a split ---------------------------
 def _chips(utkface_dir: Path, count: int) -> list[Path]:
     return sorted(utkface_dir.glob("*.jpg"))[:count]
 
 
-def test_03_csv_duplicates_and_conflicts_are_counted_not_kept(tmp_path, utkface_dir):
+def test_csv_duplicates_and_conflicts_are_counted_not_kept(tmp_path, utkface_dir):
     chips = _chips(utkface_dir, 60)
     images = tmp_path / "img"
     images.mkdir()
@@ -129,30 +87,30 @@ def test_03_csv_duplicates_and_conflicts_are_counted_not_kept(tmp_path, utkface_
     assert not (sides[0] & sides[2]) and not (sides[0] & sides[1])
 
 
-# --- 4, 5: read-only, missing, file-in-the-way and full outputs -------------------------------------------
-def test_04_output_locations_are_checked_before_slow_work(tmp_path, utkface_dir):
+# --- read-only, missing, file-in-the-way and full outputs -------------------------------------------
+def test_output_locations_are_checked_before_slow_work(tmp_path, utkface_dir):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
-    _one_line_error(run_cli("train", "--data", utkface_dir, "--out", blocker / "run", "--max-images", "40"), str(blocker))
-    _one_line_error(run_cli("data", "inspect", utkface_dir, "--out", blocker), str(blocker))
+    one_line_error(run_cli("train", "--data", utkface_dir, "--out", blocker / "run", "--max-images", "40"), str(blocker))
+    one_line_error(run_cli("data", "inspect", utkface_dir, "--out", blocker), str(blocker))
     with pytest.raises(EdgeError, match="is a file"):
         check_output_dir(blocker, "report directory")
 
 
 @pytest.mark.slow
-def test_04_read_only_and_full_disks_give_one_line(tmp_path, utkface_dir, exported_run):
-    with _tmpfs(tmp_path / "ro", read_only=True) as read_only:
-        _one_line_error(run_cli("train", "--data", utkface_dir, "--out", read_only / "run", "--max-images", "40"),
+def test_read_only_and_full_disks_give_one_line(tmp_path, utkface_dir, exported_run):
+    with tmpfs(tmp_path / "ro", read_only=True) as read_only:
+        one_line_error(run_cli("train", "--data", utkface_dir, "--out", read_only / "run", "--max-images", "40"),
                         "read-only")
-    with _tmpfs(tmp_path / "full", size="64k") as full:
+    with tmpfs(tmp_path / "full", size="64k") as full:
         (full / "filler").write_bytes(b"x" * (64 * 1024 - 8192))
         export = exported_run("mobile")
         result = run_cli("validate", export, "--data", utkface_dir, "--max-images", "20", "--report", full / "rep",
                          "--no-keras")
-        _one_line_error(result, "no space left")
+        one_line_error(result, "no space left")
 
 
-def test_05_a_failed_save_leaves_no_temporary_file(tmp_path):
+def test_a_failed_save_leaves_no_temporary_file(tmp_path):
     from edge.tf_bootstrap import save_model_atomic
 
     class DiskFullModel:
@@ -165,7 +123,7 @@ def test_05_a_failed_save_leaves_no_temporary_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-# --- 6: impossible option values --------------------------------------------------------------------------
+# --- impossible option values --------------------------------------------------------------------------
 @pytest.mark.parametrize("option, value, needle", [
     ("--batch", "-4", "--batch"), ("--batch", "0", "--batch"), ("--max-images", "-5", "--max-images"),
     ("--max-images", "0", "--max-images"), ("--max-images", "5", "--max-images"), ("--dropout", "2", "--dropout"),
@@ -173,20 +131,20 @@ def test_05_a_failed_save_leaves_no_temporary_file(tmp_path):
     ("--width", "0", "--width"), ("--folds", "0", "--folds"), ("--folds", "-3", "--folds"),
     ("--epochs", "0", "--epochs"), ("--test-frac", "1.5", "--test-frac"),
 ])
-def test_06_impossible_options_are_refused_at_the_boundary(tmp_path, option, value, needle):
+def test_impossible_options_are_refused_at_the_boundary(tmp_path, option, value, needle):
     result = run_cli("train", "--data", tmp_path / "does-not-matter", "--out", tmp_path / "run", option, value)
-    _one_line_error(result, needle)
+    one_line_error(result, needle)
     assert not (tmp_path / "run").exists()
 
 
-def test_06_more_folds_than_images_is_one_line(tmp_path, utkface_dir):
+def test_more_folds_than_images_is_one_line(tmp_path, utkface_dir):
     result = run_cli("train", "--data", utkface_dir, "--max-images", "30", "--folds", "50", "--out", tmp_path / "run")
-    _one_line_error(result, "--folds 50")
+    one_line_error(result, "--folds 50")
 
 
-# --- 7, 8: failed first attempts, --resume with new options -------------------------------------------
+# --- failed first attempts, --resume with new options -------------------------------------------
 @pytest.mark.slow
-def test_07_08_failed_attempt_restarts_and_resume_extends(tmp_path, utkface_dir):
+def test_failed_attempt_restarts_and_resume_extends(tmp_path, utkface_dir):
     run = tmp_path / "run"
     run.mkdir()
     (run / layout.RUN_MARKER).write_text("")
@@ -205,8 +163,8 @@ def test_07_08_failed_attempt_restarts_and_resume_extends(tmp_path, utkface_dir)
     assert json.loads((run / layout.CONFIG_JSON).read_text())["model"] == "mobile"
 
 
-# --- 9: file names that are not UTF-8 ---------------------------------------------------------------------
-def test_09_non_utf8_directory_names(tmp_path, utkface_dir):
+# --- file names that are not UTF-8 ---------------------------------------------------------------------
+def test_non_utf8_directory_names(tmp_path, utkface_dir):
     folder = os.path.join(os.fsencode(tmp_path), b"caf\xe9")
     os.makedirs(folder)
     for chip in _chips(utkface_dir, 30):
@@ -216,19 +174,19 @@ def test_09_non_utf8_directory_names(tmp_path, utkface_dir):
     assert b"usable images: 30" in done.stdout
 
 
-# --- 10, 11: damaged run files -------------------------------------------------------------------------
-def test_11_export_of_a_keras_file_or_a_corrupt_run_is_one_line(tmp_path):
+# --- damaged run files -------------------------------------------------------------------------
+def test_export_of_a_keras_file_or_a_corrupt_run_is_one_line(tmp_path):
     loose = tmp_path / "model.keras"
     loose.write_bytes(b"PK\x03\x04 not really")
-    _one_line_error(run_cli("export", loose), "is a file", "edge train --out")
-    run = _fake_run(tmp_path / "run")
+    one_line_error(run_cli("export", loose), "is a file", "edge train --out")
+    run = fake_run(tmp_path / "run")
     (run / layout.CONFIG_JSON).write_text("{ this is not json")
-    _one_line_error(run_cli("export", run), str(run / layout.CONFIG_JSON), "corrupt")
+    one_line_error(run_cli("export", run), str(run / layout.CONFIG_JSON), "corrupt")
     assert not (run / "export").exists()
 
 
 @pytest.mark.slow
-def test_10_validate_survives_a_corrupt_keras_model(tmp_path, utkface_dir, exported_run):
+def test_validate_survives_a_corrupt_keras_model(tmp_path, utkface_dir, exported_run):
     export = tmp_path / "export"
     shutil.copytree(exported_run("mobile"), export)
     fake_run = tmp_path / "run"
@@ -243,8 +201,8 @@ def test_10_validate_survives_a_corrupt_keras_model(tmp_path, utkface_dir, expor
     assert "| int8_qat" in result.output or "int8_qat" in result.output
 
 
-# --- 12: impossible ages -----------------------------------------------------------------------------
-def test_12_ages_outside_0_to_120_are_skipped_everywhere(tmp_path, utkface_dir):
+# --- impossible ages -----------------------------------------------------------------------------
+def test_ages_outside_0_to_120_are_skipped_everywhere(tmp_path, utkface_dir):
     chip = _chips(utkface_dir, 1)[0]
     folder = tmp_path / "utk"
     folder.mkdir()
@@ -269,8 +227,8 @@ def test_12_ages_outside_0_to_120_are_skipped_everywhere(tmp_path, utkface_dir):
     assert dataset.skipped.counts["age outside 0..120 years"] == 4  # 131, 500, 999 and -1
 
 
-# --- 13: corrupt JPEG data, trailing bytes ---------------------------------------------------------------
-def test_13_corrupt_middle_is_skipped_trailing_bytes_are_fine(tmp_path, utkface_dir):
+# --- corrupt JPEG data, trailing bytes ---------------------------------------------------------------
+def test_corrupt_middle_is_skipped_trailing_bytes_are_fine(tmp_path, utkface_dir):
     raw = _chips(utkface_dir, 1)[0].read_bytes()
     corrupt = bytearray(raw)
     middle = len(raw) // 2
@@ -285,9 +243,9 @@ def test_13_corrupt_middle_is_skipped_trailing_bytes_are_fine(tmp_path, utkface_
         decode_image(tmp_path / "cut.jpg")
 
 
-# --- 14: damaged .tflite files --------------------------------------------------------------------------
+# --- damaged .tflite files --------------------------------------------------------------------------
 @pytest.mark.slow
-def test_14_damaged_tflite_files_name_file_and_cause(tmp_path, utkface_dir, exported_run):
+def test_damaged_tflite_files_name_file_and_cause(tmp_path, utkface_dir, exported_run):
     good = (exported_run("mobile") / "model_int8_qat.tflite").read_bytes()
     cases = {"empty.tflite": (b"", "empty file"),
              "photo.tflite": (_chips(utkface_dir, 1)[0].read_bytes(), "JPEG image"),
@@ -296,10 +254,10 @@ def test_14_damaged_tflite_files_name_file_and_cause(tmp_path, utkface_dir, expo
     for name, (data, needle) in cases.items():
         (tmp_path / name).write_bytes(data)
         result = run_cli("validate", tmp_path / name, "--data", utkface_dir, "--split", "all", "--max-images", "5")
-        _one_line_error(result, name, needle)
+        one_line_error(result, name, needle)
 
 
-# --- 15, 16, 17: interrupted and stale exports -----------------------------------------------------------
+# --- interrupted and stale exports -----------------------------------------------------------
 def _complete_export(path: Path, tag: str) -> Path:
     path.mkdir(parents=True)
     (path / layout.EXPORT_MARKER).write_text("")
@@ -307,7 +265,7 @@ def _complete_export(path: Path, tag: str) -> Path:
     return path
 
 
-def test_15_a_kill_between_the_two_renames_is_recovered(tmp_path):
+def test_a_kill_between_the_two_renames_is_recovered(tmp_path):
     out = tmp_path / "export"
     dead_pid = 2 ** 22 + 17  # above pid_max's default: certainly not running
     _complete_export(tmp_path / f".export{layout.BACKUP_TAG}{dead_pid}", "old")
@@ -335,7 +293,7 @@ main()
 
 
 @pytest.mark.slow
-def test_15_a_real_sigkill_mid_swap_is_recovered_by_the_next_command(tmp_path, trained_run, utkface_dir):
+def test_a_real_sigkill_mid_swap_is_recovered_by_the_next_command(tmp_path, trained_run, utkface_dir):
     out = tmp_path / "export"
     _complete_export(out, "previous")
     # the export in a child process patched to take the two-rename path and die between the renames
@@ -349,7 +307,7 @@ def test_15_a_real_sigkill_mid_swap_is_recovered_by_the_next_command(tmp_path, t
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export.")] == [".export.lock"]
 
 
-def test_16_stale_staging_is_reclaimed_and_hidden_folds_are_ignored(tmp_path):
+def test_stale_staging_is_reclaimed_and_hidden_folds_are_ignored(tmp_path):
     out = _complete_export(tmp_path / "export", "current")
     stale = tmp_path / f".export{layout.STAGING_TAG}{2 ** 22 + 5}-x"
     stale.mkdir()
@@ -365,7 +323,7 @@ def test_16_stale_staging_is_reclaimed_and_hidden_folds_are_ignored(tmp_path):
 
 
 @pytest.mark.slow
-def test_17_a_folds_export_failing_on_fold_1_keeps_every_old_fold(tmp_path, trained_run):
+def test_a_folds_export_failing_on_fold_1_keeps_every_old_fold(tmp_path, trained_run):
     run = tmp_path / "run"
     for fold in ("fold_0", "fold_1"):
         shutil.copytree(trained_run("mobile"), run / "folds" / fold, ignore=shutil.ignore_patterns("export"))
@@ -375,15 +333,15 @@ def test_17_a_folds_export_failing_on_fold_1_keeps_every_old_fold(tmp_path, trai
     for fold in ("fold_0", "fold_1"):
         _complete_export(old / "folds" / fold, f"old {fold}")
     (old / layout.EXPORT_MARKER).write_text("")
-    before = _snapshot(old)
+    before = snapshot(old)
     result = run_cli("export", run, *LOOSE_GATE)
-    _one_line_error(result, "fold_1", "corrupt")
-    assert _snapshot(old) == before
+    one_line_error(result, "fold_1", "corrupt")
+    assert snapshot(old) == before
 
 
-# --- 18, 19, 20: bare-file reports, permissions, concurrent exports ---------------------------------------
+# --- bare-file reports, permissions, concurrent exports ---------------------------------------
 @pytest.mark.slow
-def test_18_validating_a_bare_file_keeps_the_export_report(tmp_path, utkface_dir, exported_run):
+def test_validating_a_bare_file_keeps_the_export_report(tmp_path, utkface_dir, exported_run):
     export = tmp_path / "export"
     shutil.copytree(exported_run("mobile"), export)
     (export / "validation").mkdir(exist_ok=True)
@@ -394,7 +352,7 @@ def test_18_validating_a_bare_file_keeps_the_export_report(tmp_path, utkface_dir
     assert (export / "validation" / "model_int8_qat" / "validation.json").is_file()
 
 
-def test_19_artifacts_honour_the_umask(tmp_path):
+def test_artifacts_honour_the_umask(tmp_path):
     old = os.umask(0o022)
     try:
         write_bytes_atomic(tmp_path / "model.tflite", b"x")
@@ -405,13 +363,13 @@ def test_19_artifacts_honour_the_umask(tmp_path):
     assert staging.stat().st_mode & 0o777 == 0o755
 
 
-def test_20_a_second_export_of_the_same_target_is_refused(tmp_path):
+def test_a_second_export_of_the_same_target_is_refused(tmp_path):
     from edge.export.exporter import export_lock
 
-    run = _fake_run(tmp_path / "run")
+    run = fake_run(tmp_path / "run")
     with export_lock(run / "export"):
         result = run_cli("export", run)
-    _one_line_error(result, "another `edge export`", "is writing")
+    one_line_error(result, "another `edge export`", "is writing")
 
 
 def test_validate_of_a_moved_run_compares_with_its_own_keras_model(exported_run, trained_run, adience_dir, tmp_path):
