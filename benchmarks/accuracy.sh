@@ -6,7 +6,7 @@
 # GPU, whichever TensorFlow sees (each log records the device). A step whose output exists is skipped,
 # so an interrupted benchmark continues where it stopped. Choices were made on validation splits only.
 # TEACHER_LABELS=FILE distils a teacher into each UTKFace run (--teacher-labels; made by
-# benchmarks/teacher/pack.py + train_teacher.py on a GPU, see BENCHMARKS.md "Distillation").
+# `edge teacher pack` + benchmarks/teacher/train_teacher.py on a GPU, see BENCHMARKS.md "Distillation").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 EDGE=${EDGE:-.venv/bin/edge}

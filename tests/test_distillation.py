@@ -106,17 +106,12 @@ def test_training_follows_the_teacher(utkface_dir, tmp_path):
 
 
 def test_packing_a_run_for_a_teacher_leaves_its_test_faces_behind(trained_run, tmp_path):
-    """benchmarks/teacher/pack.py: the faces that travel to a GPU teacher are the run's training and
+    """`edge teacher pack`: the faces that travel to a GPU teacher are the run's training and
     validation faces, as the student sees them; not one test face."""
-    import subprocess
-    import sys
-
-    from tests.conftest import PROJECT_ROOT
-
     run = trained_run("mobile")
     out = tmp_path / "packed.npz"
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/pack.py"), str(run), str(out)], check=True,
-                   capture_output=True)
+    result = run_cli("teacher", "pack", run, out)
+    assert result.exit_code == 0 and "test faces stay here" in result.output, result.output
     split = json.loads((run / "split.json").read_text())
     keys = [relative_key(p, split["data"]) for p in split["paths"]]
     packed = np.load(out)
@@ -131,24 +126,17 @@ def test_packing_a_run_for_a_teacher_leaves_its_test_faces_behind(trained_run, t
 
 
 def test_averaged_teachers_are_one_file_edge_reads(utkface_dir, tmp_path):
-    import subprocess
-    import sys
-
-    from tests.conftest import PROJECT_ROOT
-
     records = load_dataset(utkface_dir).records[:10]
     names = [relative_key(r.path, str(utkface_dir)) for r in records]
     a = write_teacher(tmp_path / "a.npz", names, female=0.2, age_group=2)
     b = write_teacher(tmp_path / "b.npz", names, female=0.6, age_group=4)
-    subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/average.py"), str(tmp_path / "mean.npz"),
-                    str(a), str(b)], check=True, capture_output=True)
+    assert run_cli("teacher", "average", tmp_path / "mean.npz", a, b).exit_code == 0
     teacher = load_teacher_labels(tmp_path / "mean.npz", [r.path for r in records], str(utkface_dir), "utk20", 20)
     assert np.allclose(teacher.gender_prob, 0.4, atol=1e-3)
     assert np.allclose(teacher.age_distribution[:, [2, 4]], 0.5, atol=1e-3)
     c = write_teacher(tmp_path / "c.npz", names[:5])
-    refused = subprocess.run([sys.executable, str(PROJECT_ROOT / "benchmarks/teacher/average.py"), str(tmp_path / "bad.npz"),
-                              str(a), str(c)], capture_output=True, text=True)
-    assert refused.returncode != 0 and "other faces" in refused.stderr and not (tmp_path / "bad.npz").exists()
+    refused = run_cli("teacher", "average", tmp_path / "bad.npz", a, c)
+    assert refused.exit_code == 2 and "other faces" in refused.output and not (tmp_path / "bad.npz").exists()
 
 
 def test_a_teacher_whose_age_rows_are_not_distributions_is_refused(utkface_dir, tmp_path):

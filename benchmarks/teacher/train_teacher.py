@@ -3,7 +3,7 @@
 Usage (PyTorch, any CUDA machine; no TensorFlow needed):
     python benchmarks/teacher/train_teacher.py PACKED.npz OUT_DIR [--folds 4] [--epochs 60] [--arch resnet18]
 
-PACKED.npz comes from ``benchmarks/teacher/pack.py RUN``: the student run's training and validation
+PACKED.npz comes from ``edge teacher pack RUN PACKED.npz``: the student run's training and validation
 faces exactly as the student sees them. Soft labels on the training faces are OUT-OF-FOLD: the
 training faces are cut into ``--folds`` parts, one teacher per part is trained on the other parts
 and labels the part it never saw, so no label is a teacher's memory of its own training image.

@@ -29,6 +29,9 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Look at datasets before training on them.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+teacher_app = typer.Typer(help="Distillation from a larger teacher: pack a run's faces for it, average its labels files.",
+                          no_args_is_help=True)
+app.add_typer(teacher_app, name="teacher")
 cache_app = typer.Typer(help="The decoded-image cache ($EDGE_CACHE_DIR, capped by $EDGE_CACHE_MAX_SIZE).", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 
@@ -326,6 +329,31 @@ def pipeline(
     result = run_pipeline(data, model, epochs, out, max_images, qat_epochs, log=_log)
     if not (result.gate_passed and result.learned):
         raise typer.Exit(1)
+
+
+@teacher_app.command("pack")
+@handle_errors
+def teacher_pack(
+    run: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (trained without --extra-data).")],
+    out: Annotated[Path, typer.Argument(help="The .npz to write: the run's training and validation faces, JPEG-encoded.")],
+    quality: Annotated[int, typer.Option(min=1, max=100, help="JPEG quality of the packed faces.")] = 90,
+) -> None:
+    """Pack a run's faces, as the student sees them, for a teacher trained elsewhere (the test faces never leave)."""
+    from edge.app.teacher import pack_run
+
+    _log(pack_run(run, out, quality))
+
+
+@teacher_app.command("average")
+@handle_errors
+def teacher_average(
+    out: Annotated[Path, typer.Argument(help="The averaged labels file to write (for `edge train --teacher-labels`).")],
+    inputs: Annotated[list[Path], typer.Argument(help="Two or more teacher labels files of the same pack.")],
+) -> None:
+    """Average several teachers' labels (e.g. seeds) over the same faces into one --teacher-labels file."""
+    from edge.app.teacher import average_teachers
+
+    _log(average_teachers(out, inputs))
 
 
 @cache_app.command("info")
