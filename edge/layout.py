@@ -45,6 +45,7 @@ GOLDEN_DIR = "golden"
 LABELS_TXT = "labels.txt"
 MODEL_CARD = "MODEL_CARD.md"
 VALIDATION_DIR = "validation"
+VALIDATION_JSON = "validation.json"
 MODEL_FILES = (("float32", "model_float32.tflite"), ("float16", "model_float16.tflite"),
                ("int8_ptq", "model_int8_ptq.tflite"), ("int8_qat", "model_int8_qat.tflite"))
 STAGING_TAG = ".staging-"  # .<export name>.staging-<pid>-<random>: an export being written

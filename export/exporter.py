@@ -479,7 +479,7 @@ def _copy_android_assets(out_dir: Path, assets: Path, shipped: str, log: Log) ->
 
     files = {name: (out_dir / source).read_bytes() for name, source in _android_names(shipped).items()}
     files.update(read_tree(out_dir / layout.GOLDEN_DIR, layout.GOLDEN_DIR))
-    detector = Spec.load(out_dir / "spec.json").face_crop.detector
+    detector = Spec.load(out_dir / layout.SPEC_JSON).face_crop.detector
     if detect.canonical_name(detector) == detect.HAAR:
         detector = detect.DEFAULT_DETECTOR
     files.update(detector_files(detector))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge import layout
 from edge.decode import decode_outputs
 from edge.io import write_text_atomic
 from edge.preprocess import decode_image, preprocess_file
@@ -62,7 +63,7 @@ def write_golden(out_dir: Path, model_path: Path, data, index: np.ndarray) -> Pa
                        "one quantization step of the output tensor"},
         "spec": spec.to_dict(), "faces": faces,
     }
-    path = out_dir / "golden.json"
+    path = out_dir / layout.GOLDEN_JSON
     # compact: 16 faces of float + int8 tensors; indented JSON would be ~3x larger in every app bundle
     write_text_atomic(path, json.dumps(golden, separators=(",", ":"), sort_keys=True) + "\n")
     return path

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge import layout
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset
 from edge.errors import EdgeError
@@ -31,7 +32,7 @@ class RunData:
 
 def split_info(run_dir: Path) -> dict:
     """A run's split.json: the dataset path and kind, the ordered record paths and the split's indices."""
-    split_path = Path(run_dir) / "split.json"
+    split_path = Path(run_dir) / layout.SPLIT_JSON
     if not split_path.is_file():
         raise EdgeError(f"{run_dir} has no split.json: is it a finished `edge train` run directory?")
     return json.loads(split_path.read_text())

@@ -125,7 +125,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
     out_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
     write_json_atomic(out_dir / layout.CONFIG_JSON, asdict(config))
-    spec.save(out_dir / "spec.json")
+    spec.save(out_dir / layout.SPEC_JSON)
     devices = _configure_devices(tf, keras, config, log)
 
     def split_run(directory: Path, split: Split) -> SplitRun:
@@ -236,7 +236,7 @@ def _train_folds(out_dir: Path, splits: list[Split], split_run: Callable[[Path, 
         fold_metrics[split.name], histories[split.name] = _train_split(split_run(out_dir / layout.FOLDS_DIR / split.name, split))
     summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                "label_scheme": spec.label_scheme, "model": config.model}
-    write_json_atomic(out_dir / "metrics.json", {"schema": schemas.METRICS, **summary})
+    write_json_atomic(out_dir / layout.METRICS_JSON, {"schema": schemas.METRICS, **summary})
     from edge.train.plots import plot_fold_curves
 
     plot_fold_curves(histories, out_dir / "fold_curves.png")
@@ -325,7 +325,7 @@ def _initialize_from(model, source_run: Path, keras, log: Log) -> None:
     Transfer learning: e.g. a UTKFace-trained mobile initialises an Adience model; the age
     head (20 vs 8 classes) does not match and keeps its fresh initialisation.
     """
-    source_path = source_run / "model.keras"
+    source_path = source_run / layout.MODEL_KERAS
     if not source_path.is_file():
         raise EdgeError(f"--init-from {source_run}: no model.keras there (point it at a finished run directory)")
     source = keras.models.load_model(source_path, compile=False)
@@ -447,11 +447,11 @@ def _finished_split(run: SplitRun) -> tuple[dict, dict] | None:
 
 def _write_split_files(run: SplitRun) -> None:
     """split.json, config.json and spec.json: each split's directory is a complete run directory."""
-    write_json_atomic(run.run_dir / "split.json", {"data": run.config.data, "kind": run.config.kind,
+    write_json_atomic(run.run_dir / layout.SPLIT_JSON, {"data": run.config.data, "kind": run.config.kind,
                                                     "extra_data": run.extra_sources,
                                                     "paths": [r.path for r in run.records], **run.split.to_dict()})
-    write_json_atomic(run.run_dir / "config.json", asdict(run.config))
-    run.spec.save(run.run_dir / "spec.json")
+    write_json_atomic(run.run_dir / layout.CONFIG_JSON, asdict(run.config))
+    run.spec.save(run.run_dir / layout.SPEC_JSON)
 
 
 def _split_datasets(run: SplitRun):
@@ -486,8 +486,8 @@ def _build_or_resume(run: SplitRun, keras):
     import edge.train.losses as losses
 
     config, spec = run.config, run.spec
-    checkpoint_dir = run.run_dir / "checkpoint"
-    state_path = checkpoint_dir / "state.json"
+    checkpoint_dir = run.run_dir / layout.CHECKPOINT_DIR
+    state_path = checkpoint_dir / layout.CHECKPOINT_STATE
     state = {"epoch": 0, "history": {}}
     with run.strategy.scope():
         if run.resume and state_path.is_file():
@@ -515,7 +515,7 @@ def _weight_average(run: SplitRun, model, state: dict):
     average = WeightAverage(run.config.ema)
     average.set_model(model)
     if state.get("average"):
-        average.load(run.run_dir / "checkpoint" / state["average"])
+        average.load(run.run_dir / layout.CHECKPOINT_DIR / state["average"])
     elif state["epoch"]:
         raise EdgeError(f"{run.run_dir}: its checkpoint has no weight average for --ema: delete its checkpoint/ to start over")
     run.log(f"weights averaged over training (--ema {run.config.ema:g}: about the last "
@@ -575,7 +575,7 @@ def _evaluate_and_save(run: SplitRun, model, facts: dict, history: dict) -> dict
                     "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test), "name": split.name},
                     "epochs": config.epochs, **{k: v for k, v in facts.items() if k != "parameters"}})
     save_model_atomic(model, run.run_dir / layout.MODEL_KERAS)
-    spec.save(run.run_dir / "spec.json")
+    spec.save(run.run_dir / layout.SPEC_JSON)
     from edge.train.plots import plot_confusion, plot_learning_curves
 
     plot_learning_curves(history, run.run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
@@ -583,7 +583,7 @@ def _evaluate_and_save(run: SplitRun, model, facts: dict, history: dict) -> dict
         plot_confusion(confusion(test_targets.age_class, decoded.age_class, run.num_classes), list(spec.age_class_names),
                        run.run_dir / "confusion_matrix.png",
                        f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
-    write_json_atomic(run.run_dir / "metrics.json", {"schema": schemas.METRICS, **metrics})
+    write_json_atomic(run.run_dir / layout.METRICS_JSON, {"schema": schemas.METRICS, **metrics})
     run.log(_summary_line(metrics))
     return metrics
 

@@ -214,7 +214,7 @@ def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = D
     report = {"export_dir": str(export_dir), "threads": threads_list, "runs": runs, "warmup": warmup,
               "machine": machine_description(), "models": models}
     add_ratios(report)
-    validation = export_dir / layout.VALIDATION_DIR / "validation.json"
+    validation = export_dir / layout.VALIDATION_DIR / layout.VALIDATION_JSON
     if validation.is_file():
         report["validation"] = str(validation)
     return report

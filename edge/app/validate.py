@@ -126,7 +126,7 @@ def select_records(spec_source: Path, options: ValidateOptions) -> list[FaceReco
         if not chosen:
             raise EdgeError(f"no faces in fold '{name}' of {options.data} (folds: {', '.join(dataset.folds) or 'none'})")
     elif options.split == "test":
-        split_path = spec_source / "split.json" if spec_source.is_dir() else spec_source.parent / "split.json"
+        split_path = spec_source / layout.SPLIT_JSON if spec_source.is_dir() else spec_source.parent / layout.SPLIT_JSON
         if not split_path.is_file():
             raise EdgeError(f"no split.json beside {spec_source}: use --split all or --split fold:K")
         info = json.loads(split_path.read_text())
@@ -498,7 +498,7 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = result.report
-    files = [out_dir / "validation.json"]
+    files = [out_dir / layout.VALIDATION_JSON]
     write_json_atomic(files[0], {"schema": schemas.VALIDATION, **report})
     if report.get("mode") == "folds":
         write_text_atomic(out_dir / "validation.md", folds_markdown(result))
