@@ -314,8 +314,8 @@ def validate(
 @handle_errors
 def pipeline(
     data: Annotated[Optional[Path], typer.Option("--data", help="Real dataset. Omit it to run on a generated SMOKE dataset (proves the pipeline runs, not accuracy).")] = None,
-    model: Annotated[str, typer.Option(help="Model family: cnn, fcn2hot, tuple or mobile.")] = "mobile",
-    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: the family's recipe on real data, mobile 40; without --data, the demo's measured setting).")] = None,
+    model: Annotated[Family, typer.Option(help="Model family (the same registry as `edge train --model`).")] = Family(TrainConfig.model),
+    epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: the family's recipe on real data; without --data, the demo's measured setting).")] = None,
     out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,
     qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = 1,
@@ -326,7 +326,7 @@ def pipeline(
     """
     from edge.app.pipeline import run_pipeline
 
-    result = run_pipeline(data, model, epochs, out, max_images, qat_epochs, log=_log)
+    result = run_pipeline(data, _value(model), epochs, out, max_images, qat_epochs, log=_log)
     if not (result.gate_passed and result.learned):
         raise typer.Exit(1)
 
