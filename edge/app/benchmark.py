@@ -342,3 +342,18 @@ def _main_one(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     _main_one(sys.argv[1:])
+
+
+def run_benchmark(export_dir: Path, target: Path, threads: int | None, runs: int, warmup: int, photo: Path | None,
+                  log: Callable[[str], None]) -> tuple[dict, list[Path]]:
+    """Measure every file of an export; write benchmark.json + .png into ``target`` unless no model could be
+    measured (a previous good report is never replaced by an all-error one). Returns the report and the files."""
+    from edge import schemas
+    from edge.io import write_json_atomic
+
+    report = {"schema": schemas.BENCHMARK,
+              **benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo, log=log, out=target)}
+    if len(failed_models(report)) == len(report["models"]):
+        return report, []
+    write_json_atomic(target / "benchmark.json", report)
+    return report, [target / "benchmark.json", write_plot(report, target / "benchmark.png")]

@@ -489,26 +489,24 @@ def benchmark(
     are checked before measuring. Exit codes: 0 every model measured; 1 some model could not be measured (a report in
     which none was is not written: the previous benchmark.json/png stay); 2 bad input or usage.
     """
-    from edge.app.benchmark import benchmark_export, failed_models, markdown_table, write_plot
+    from edge.app.benchmark import markdown_table, run_benchmark
     from edge.console import err_console
-    from edge.errors import CheckFailed
-    from edge.io import write_json_atomic
 
-    target = out or export_dir
-    report = benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo,
-                              log=lambda m: err_console.print(m, highlight=False), out=target)
+    report, written = run_benchmark(export_dir, out or export_dir, threads=threads, runs=runs, warmup=warmup,
+                                    photo=photo, log=lambda m: err_console.print(m, highlight=False))
+    typer.echo(json.dumps(report, indent=2) if as_json else markdown_table(report))
+    if written and not as_json:
+        typer.echo("report: " + "  plot: ".join(str(path) for path in written))
+    raise_unmeasured(report, export_dir, out or export_dir)
+
+
+def raise_unmeasured(report: dict, export_dir: Path, target: Path) -> None:
+    """Exit 1 (CheckFailed) when some model, or every model, could not be measured."""
+    from edge.app.benchmark import failed_models
+    from edge.errors import CheckFailed
+
     failed = failed_models(report)
-    measured = len(failed) < len(report["models"])
-    if measured:
-        write_json_atomic(target / "benchmark.json", {"schema": schemas.BENCHMARK, **report})
-        png = write_plot(report, target / "benchmark.png")
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-    else:
-        typer.echo(markdown_table(report))
-        if measured:
-            typer.echo(f"report: {target / 'benchmark.json'}  plot: {png}")
-    if not measured:
+    if len(failed) == len(report["models"]):
         raise CheckFailed(f"no model in {export_dir} could be measured (see the table): {target / 'benchmark.json'} "
                           "and benchmark.png were not written, any previous ones are kept")
     if failed:
