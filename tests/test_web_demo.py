@@ -25,6 +25,7 @@ tests skip when it is missing; under CI (CI=true) they fail.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -50,8 +51,13 @@ pytestmark = pytest.mark.slow
 DEMO = PROJECT_ROOT / "web_demo"
 DRIVER = DEMO / "test" / "page.mjs"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-LABEL = re.compile(r"^(Man|Woman) · \d+$")  # what a person reads on a face
-SENTENCE = re.compile(r"^(Man|Woman) · about \d+ years( \(age group \S+\))? · \d+% sure of the gender")
+# what a person reads on a face: the gender in words ("Not sure" when too close to call), the age and
+# its range (the fixtures' exports are calibrated: edge.calibration)
+LABEL = re.compile(r"^(Man|Woman|Not sure) · \d+ \(\d+–\d+\)$")
+SENTENCE = re.compile(r"^((Man|Woman)|Gender too close to call \(\d+% (man|woman)\)) · about \d+ years, likely \d+–\d+"
+                      r"( \(age group \S+\))?( · \d+% sure of the gender)?")
+RANGE_TOLERANCE = 0.006  # golden.json rounds the age range to 2 decimals
+PROBABILITY_TOLERANCE = 1e-4  # and P(female) to 4
 SCENE_FACES = 3
 
 
@@ -196,6 +202,26 @@ def assert_within_one_step(model: TFLiteModel, page_result: dict, expected: dict
         assert difference <= step * 1.0001, f"{what}: output '{out.name}' differs by {difference / step:.2f} steps"
 
 
+def calibrated_differences(page: dict, python: dict) -> list[str]:
+    """Where the page's decoding of a face differs from Python's labels (``Decoded.labels``): the
+    calibrated P(female), "not sure" and the age range (golden.json rounds them)."""
+    wrong = []
+    if not abs(page["gender_prob_female"] - python["gender_prob_female"]) <= PROBABILITY_TOLERANCE:
+        wrong.append("gender_prob_female")
+    if page.get("gender_unsure") is not python["gender_unsure"]:
+        wrong.append("gender_unsure")
+    if not (page.get("age_range") and all(abs(a - b) <= RANGE_TOLERANCE for a, b in zip(page["age_range"], python["age_range"]))):
+        wrong.append("age_range")
+    return wrong
+
+
+def expected_words(decoded: dict) -> tuple[str, str]:
+    """The label's first word and the range as a person reads them, from Python's labels."""
+    first = "Not sure" if decoded["gender_unsure"] else {"male": "Man", "female": "Woman"}[decoded["gender"]]
+    low, high = decoded["age_range"]
+    return first, f"({math.floor(low + 0.5)}–{math.floor(high + 0.5)})"  # JavaScript's Math.round
+
+
 def box_iou(a, b) -> float:
     ax0, ay0, aw, ah = a
     bx0, by0, bw, bh = b
@@ -265,7 +291,11 @@ def test_page_classifies_every_golden_face_like_python(web_assets, session):
         decoded = face["decoded"]
         assert (result["decoded"]["gender_name"], result["decoded"]["age_group"]) == (decoded["gender"], decoded["age_group"])
         assert LABEL.match(result["label"]) and SENTENCE.match(result["sentence"]), (result["label"], result["sentence"])
-        assert result["label"].startswith({"male": "Man", "female": "Woman"}[decoded["gender"]])
+        # calibrated: the same P(female), "not sure" and age range as Python, and the label says them
+        assert calibrated_differences(result["decoded"], decoded) == [], (name, result["decoded"], decoded)
+        first, range_words = expected_words(decoded)
+        assert result["label"].startswith(first + " · ") and result["label"].endswith(range_words), (result["label"], decoded)
+        assert ("too close to call" in result["sentence"]) == decoded["gender_unsure"], result["sentence"]
         x = preprocess_file(web_assets / face["image"], model.spec)
         assert np.max(np.abs(np.asarray(result["input"], np.int32) - model.quantize_input(x[None]).reshape(-1))) <= 1
         assert_within_one_step(model, result, python_outputs(model, x), name)
@@ -278,7 +308,8 @@ def test_page_classifies_every_golden_face_like_python(web_assets, session):
 def test_page_golden_self_check_passes(session):
     shown = scenario(session, "golden_check")
     assert shown["messageKind"] == "ok", shown["message"]
-    assert re.match(r"^(\d+)/\1 golden faces decode to Python's labels", shown["message"]), shown["message"]
+    assert re.match(r"^(\d+)/\1 golden faces decode to Python's labels, gender probability, \"not sure\", age ranges;",
+                    shown["message"]), shown["message"]
 
 
 # --- 3. detection and the crop rule ----------------------------------------------------------------
@@ -523,23 +554,51 @@ def test_export_web_assets_option(trained_run, tmp_path):
     assert TFLiteModel(tmp_path / "web" / manifest["model"]).input["dtype"] == np.uint8
 
 
-def test_page_decoder_reports_pythons_years_on_every_golden_face(web_assets):
-    """web_demo/src/decode.js gives golden.json's age years (the spec's median rule) and groups."""
-    golden = web_assets / "golden.json"
-    assert json.loads(golden.read_text())["spec"]["decoding"]["age_years"] == "median"
+def _decode_golden_in_node(golden: Path, decoding: dict | None = None) -> list[dict]:
+    """web_demo/src/decode.js on every golden face's Python outputs (``decoding`` overrides spec keys):
+    its decoded values plus what the page's self-check (differencesFromPython) finds different."""
     script = (
-        f"import {{ decodeOutputs }} from {json.dumps((DEMO / 'src' / 'decode.js').as_uri())};"
+        f"import {{ decodeOutputs, differencesFromPython }} from {json.dumps((DEMO / 'src' / 'decode.js').as_uri())};"
         f"import {{ readFileSync }} from 'node:fs';"
         f"const golden = JSON.parse(readFileSync({json.dumps(str(golden))}, 'utf8'));"
+        f"Object.assign(golden.spec.decoding, {json.dumps(decoding or {})});"
         "const out = golden.faces.map((face) => { const outputs = {};"
         " for (const [name, values] of Object.entries(face.dequantized_outputs)) outputs[name] = Float32Array.from(values.flat(Infinity));"
-        " const d = decodeOutputs(golden.spec, outputs); return [d.age_years, d.age_group]; });"
+        " const d = decodeOutputs(golden.spec, outputs);"
+        " return { ...d, selfCheck: differencesFromPython(d, face.decoded, golden.spec.age_class_names) }; });"
         "console.log(JSON.stringify(out));")
     result = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    shown = json.loads(result.stdout)
-    faces = json.loads(golden.read_text())["faces"]
+    return json.loads(result.stdout)
+
+
+def test_page_decoder_reports_pythons_years_ranges_and_calibration_on_every_golden_face(web_assets):
+    """web_demo/src/decode.js gives golden.json's age years (the spec's median rule), groups, calibrated
+    P(female), "not sure" and age ranges; a wrong temperature is caught by this test's comparison and
+    by the page's own self-check."""
+    golden = web_assets / "golden.json"
+    content = json.loads(golden.read_text())
+    decoding = content["spec"]["decoding"]
+    assert decoding["age_years"] == "median"
+    assert {"gender_temperature", "gender_unsure_below", "age_interval_mass"} <= set(decoding), decoding
+    faces = content["faces"]
+    shown = _decode_golden_in_node(golden)
     assert len(shown) == len(faces) > 0
-    for face, (years, group) in zip(faces, shown):
-        assert years == pytest.approx(face["decoded"]["age_years"], abs=0.006), face["image"]
-        assert group == face["decoded"]["age_group"], face["image"]
+    for face, decoded in zip(faces, shown):
+        assert decoded["age_years"] == pytest.approx(face["decoded"]["age_years"], abs=0.006), face["image"]
+        assert decoded["age_group"] == face["decoded"]["age_group"], face["image"]
+        assert calibrated_differences(decoded, face["decoded"]) == [], (face["image"], decoded, face["decoded"])
+        assert decoded["selfCheck"] == [], (face["image"], decoded["selfCheck"])
+    # negative: the same outputs decoded with a wrong temperature disagree with Python, and both checks say so
+    wrong = _decode_golden_in_node(golden, {"gender_temperature": decoding["gender_temperature"] * 1.5 + 0.5})
+    assert any("gender_prob_female" in calibrated_differences(d, f["decoded"]) for d, f in zip(wrong, faces))
+    assert any("gender_prob_female" in d["selfCheck"] for d in wrong)
+    # and a spec without the keys decodes as before: raw P(female), no range, never "not sure"
+    plain = json.loads(golden.read_text())
+    for key in ("gender_temperature", "gender_unsure_below", "age_interval_mass"):
+        del plain["spec"]["decoding"][key]
+    (web_assets.parent / "plain_golden.json").write_text(json.dumps(plain))
+    gender = next(out["name"] for out in plain["spec"]["outputs"] if out["kind"] == "gender_sigmoid")
+    for face, decoded in zip(faces, _decode_golden_in_node(web_assets.parent / "plain_golden.json")):
+        assert "age_range" not in decoded and "gender_unsure" not in decoded
+        assert decoded["gender_prob_female"] == pytest.approx(face["dequantized_outputs"][gender][0], abs=1e-6)
