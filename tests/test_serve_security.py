@@ -135,13 +135,27 @@ def test_the_page_and_every_file_it_needs_are_served(served):
             assert headers["Cache-Control"] == "no-store"
         else:
             assert headers["Cache-Control"] == "no-cache", path
-    # gzip when asked, the same bytes once inflated; an ETag answers a repeat with 304 and no body
+    # brotli when the browser takes it, gzip when it takes only that (or refuses br), the same bytes
+    # once decoded; identity otherwise; an ETag answers a repeat with 304 and no body
     import gzip
 
+    import brotli
+
     wasm = f"/{folders['litert']}/core/wasm/litert_wasm_internal.wasm"
-    status, headers, body = get(served, wasm, headers={"Accept-Encoding": "gzip, br"})
-    assert headers["Content-Encoding"] == "gzip" and headers["Content-Type"] == "application/wasm"
-    assert gzip.decompress(body) == b"\0asm" + bytes(4000) and len(body) < 200
+    original = b"\0asm" + bytes(4000)
+    status, headers, body = get(served, wasm, headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert headers["Content-Encoding"] == "br" and headers["Content-Type"] == "application/wasm"
+    assert headers["Vary"] == "Accept-Encoding"
+    assert brotli.decompress(body) == original and len(body) < 100
+    for accept in ("gzip", "gzip, br;q=0", "deflate, gzip;q=0.5"):
+        status, headers, body = get(served, wasm, headers={"Accept-Encoding": accept})
+        assert headers["Content-Encoding"] == "gzip", accept
+        assert gzip.decompress(body) == original and len(body) < 200
+    for accept in ("", "identity", "br;q=0, gzip;q=0"):
+        status, headers, body = get(served, wasm, headers={"Accept-Encoding": accept})
+        assert "Content-Encoding" not in headers and body == original, accept
+    status, headers, body = get(served, f"/{folders['page']}/icons/icon-192.png", headers={"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in headers  # PNG is compressed already
     status, headers, body = get(served, "/", headers={"If-None-Match": get(served, "/")[1]["ETag"]})
     assert status == 304 and body == b""
 

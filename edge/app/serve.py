@@ -2,8 +2,10 @@
 
 The URLs and files are ``edge.app.site``'s table (the page, LiteRT.js, and exactly the files the
 model manifest names); anything else is a 404, directory listings included. Responses carry the
-table's cache policy, an ETag, gzip when the browser takes it, and the cross-origin isolation
-headers that let LiteRT.js use threads.
+table's cache policy, an ETag, brotli when the browser takes it (gzip when it takes only that),
+and the cross-origin isolation headers that let LiteRT.js use threads. Brotli bodies come from the
+edge cache (``edge.app.site.brotli_compress``); the server starts compressing every compressible
+file in the background when it starts, so the first visit rarely waits for one.
 
 It binds 127.0.0.1 unless told otherwise: ``--host 0.0.0.0`` exposes it on the local network
 (a phone on the same Wi-Fi). Browsers open the camera only in a secure context (https, or
@@ -18,7 +20,6 @@ blocks another client.
 from __future__ import annotations
 
 import email.utils
-import gzip
 import hashlib
 import http.server
 import shutil
@@ -32,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from edge.app.site import ISOLATION_HEADERS, MODEL_MANIFEST, RUNTIME_PROBE, Entry, Site, build_site
+from edge.app.site import (ISOLATION_HEADERS, MODEL_MANIFEST, RUNTIME_PROBE, Entry, Site, build_site, choose_encoding,
+                           compress)
 from edge.errors import EdgeError
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "web_demo"  # edge/app/serve.py -> the repository root
@@ -93,7 +95,8 @@ def find_demo_dir(demo_dir: Path | None = None) -> Path:
 
 class _SiteSource:
     """The URL table, rebuilt when the model manifest changes (a new export is picked up on reload),
-    and each file's gzip, made once per file version."""
+    and each file's brotli and gzip, made once per file version (a request for a body being made
+    waits for it rather than making it again)."""
 
     def __init__(self, assets: Path, demo: Path, bench: bool):
         self.assets, self.demo, self.bench = assets, demo, bench
@@ -101,6 +104,23 @@ class _SiteSource:
         self.signature = self._signature()
         self.site = build_site(assets, demo, bench)
         self.bodies: dict[tuple, tuple[bytes, str]] = {}
+        self.making: dict[tuple, threading.Lock] = {}
+        self.stopped = threading.Event()
+
+    def precompress(self) -> None:
+        """Make every compressible file's brotli now (a background thread at start, until the server stops):
+        the largest first, the runtime builds a browser rarely picks (compat, JSPI) last."""
+        site = self.current()
+        routes = [(url, entry) for url, entry in site.routes.items() if entry.compressible]
+        routes.sort(key=lambda item: ("_compat_" in item[0] or "_jspi_" in item[0],
+                                      -(item[1].path.stat().st_size if item[1].path is not None else len(item[1].data))))
+        for url, entry in routes:
+            if self.stopped.is_set():
+                return
+            try:
+                self.body(url, entry, "br")
+            except OSError:
+                pass
 
     def _signature(self) -> tuple:
         stat = (self.assets / MODEL_MANIFEST).stat()
@@ -120,7 +140,7 @@ class _SiteSource:
             return self.site
 
     def body(self, url: str, entry: Entry, encoding: str) -> tuple[bytes, str]:
-        """The response body (gzip or identity) and its ETag; each made once per file version."""
+        """The response body (br, gzip or identity) and its ETag; each made once per file version."""
         if entry.path is not None:
             stat = entry.path.stat()
             key = (url, encoding, stat.st_mtime_ns, stat.st_size)
@@ -128,12 +148,17 @@ class _SiteSource:
             key = (url, encoding, hash(entry.data))
         with self.lock:
             made = self.bodies.get(key)
+            making = self.making.setdefault(key, threading.Lock()) if made is None else None
         if made is None:
-            raw = entry.body()
-            data = gzip.compress(raw, compresslevel=9, mtime=0) if encoding == "gzip" else raw
-            made = data, f'"{hashlib.sha256(raw).hexdigest()[:24]}-{encoding}"'
-            with self.lock:
-                self.bodies[key] = made
+            with making:  # one thread makes it; the others wait here, then find it made
+                with self.lock:
+                    made = self.bodies.get(key)
+                if made is None:
+                    raw = entry.body()
+                    made = compress(raw, encoding), f'"{hashlib.sha256(raw).hexdigest()[:24]}-{encoding}"'
+                    with self.lock:
+                        self.bodies[key] = made
+                        self.making.pop(key, None)
         return made
 
 
@@ -162,7 +187,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if entry is None:
             self._plain(404, "Not found: edge serve answers only the page's own files.\n", head)
             return
-        encoding = "gzip" if entry.compressible and "gzip" in self.headers.get("Accept-Encoding", "") else "identity"
+        encoding = choose_encoding(self.headers.get("Accept-Encoding", "")) if entry.compressible else "identity"
         try:
             body, etag = source.body(route, entry, encoding)
         except OSError:
@@ -177,8 +202,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._common_headers(entry, etag)
         self.send_header("Content-Type", entry.content_type)
         self.send_header("Content-Length", str(len(body)))
-        if encoding == "gzip":
-            self.send_header("Content-Encoding", "gzip")
+        if encoding != "identity":
+            self.send_header("Content-Encoding", encoding)
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -275,13 +300,15 @@ class WebServer:
 
     @property
     def bytes_sent(self) -> int:
-        """Bytes written to clients so far (headers and bodies, as sent: compressed when gzip)."""
+        """Bytes written to clients so far (headers and bodies, as sent: compressed when br or gzip)."""
         return self.httpd.bytes_sent
 
     def serve_forever(self) -> None:
+        threading.Thread(target=self.httpd.source.precompress, name="edge-serve-brotli", daemon=True).start()
         self.httpd.serve_forever(poll_interval=0.2)
 
     def shutdown(self) -> None:
+        self.httpd.source.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         if self.workdir is not None:
