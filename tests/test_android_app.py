@@ -9,7 +9,8 @@
 3. the app's inference code (FaceAnalyzer.kt, LiteRtModel.kt, unchanged) runs on the JVM on real faces with the
    shipped assets through a LiteRT double whose run() executes the model in the real LiteRT (ai-edge-litert, in a
    worker) under LiteRT 1.4.1's buffer rules; its boxes, crops and labels equal ``edge predict --json``'s, with a
-   calibrated spec also the calibrated gender confidence, "not sure" and the age range (and the words shown say so).
+   calibrated spec also the calibrated gender confidence, "not sure" and the age range (and the words shown say so);
+   faces shrunk below the spec's min_face_px are found and said "too small to read" on both sides, face for face.
 
 Toolchain: .ci/deps/android.sh and .ci/deps/jvm.sh. Outside CI a missing toolchain skips; under CI it fails.
 """
@@ -150,11 +151,30 @@ def _faces(utkface_dir: Path, adience_dir: Path, folder: Path) -> list[Path]:
             x, y = 20 + slot * 235, int(rng.integers(10, 480 - side - 10))
             canvas[y:y + side, x:x + side] = cv2.resize(face, (side, side), interpolation=cv2.INTER_AREA)
         images.append(canvas)
+    images += _small_faces(images)
     paths = []
     for number, image in enumerate(images):
         paths.append(folder / f"face_{number:02d}.png")
         cv2.imwrite(str(paths[-1]), image)
     return paths
+
+
+def _small_faces(images: list[np.ndarray]) -> list[np.ndarray]:
+    """Small photos with a normal face beside one or two real faces shrunk to ~24 px: BlazeFace still finds them, and
+    their boxes are below the shipped spec's face_crop.min_face_px (30), so both sides must say "too small to read"."""
+    import cv2
+
+    photos = []
+    for number in range(4):
+        big, small = images[number], images[number + 5]
+        canvas = cv2.resize(cv2.GaussianBlur(big, (31, 31), 8), (128, 96))
+        canvas[10:74, 10:74] = cv2.resize(big, (64, 64), interpolation=cv2.INTER_AREA)
+        # (y, x, face) of each 24 px face: one in three photos, two in the last (the status counts both)
+        spots = [(36, 84, small)] if number < 3 else [(8, 84, small), (64, 96, images[number + 6])]
+        for y, x, face in spots:
+            canvas[y:y + 24, x:x + 24] = cv2.resize(face, (24, 24), interpolation=cv2.INTER_AREA)
+        photos.append(canvas)
+    return photos
 
 
 @pytest.mark.slow
@@ -187,13 +207,30 @@ def test_app_inference_code_matches_edge_predict(compile_inputs, utkface_dir, ad
 
     decoding = json.loads((ASSETS / "spec.json").read_text()).get("decoding", {})
     calibrated = {"gender_unsure_below", "age_interval_mass"} <= set(decoding)
-    compared = multi = unsure = 0
+    min_face_px = json.loads((ASSETS / "spec.json").read_text())["face_crop"]["min_face_px"]
+    compared = multi = unsure = small = 0
     for item in on_phone:
         expected = python[Path(item["file"]).name]["faces"]
         assert len(item["faces"]) == len(expected), f"{item['file']}: app {item['faces']} vs edge predict {expected}"
+        # faces too small to read (box under the spec's min_face_px): found and said on both sides, never labelled
+        expected_small = sum(face.get("too_small", False) for face in expected)
+        assert item["too_small"] == expected_small, (item, expected)
+        if expected_small:
+            noun = "1 face" if expected_small == 1 else f"{expected_small} faces"
+            assert item["status"].endswith(f"{noun} too small to read: come closer"), item
         for app_face, face in zip(item["faces"], expected):
             where = (item["file"], app_face, face)
             assert np.allclose(app_face["box"], face["box"], atol=0.051), where
+            assert app_face["too_small"] == face.get("too_small", False), where
+            if face.get("too_small"):
+                assert max(face["box"][2:]) < min_face_px, where
+                assert app_face["reason"] == face["reason"], where
+                assert app_face["text"] == "Too small to read", where
+                assert app_face["age_group"] is app_face["gender"] is app_face["age_years"] is None, where
+                assert face["gender"]["label"] is face["age"]["group"] is None, where
+                small += 1
+                continue
+            assert app_face["reason"] is None and "too small" not in app_face["text"].lower(), where
             assert app_face["age_group"] == face["age"]["group"], where
             assert app_face["gender"] == face["gender"]["label"], where
             assert app_face["undefined"] == face["undefined"], where
@@ -216,8 +253,11 @@ def test_app_inference_code_matches_edge_predict(compile_inputs, utkface_dir, ad
             unsure += app_face["gender_unsure"]
             compared += 1
         multi += len(item["faces"]) > 1
-    print(f"{compared} faces in {len(on_phone)} images ({multi} with several faces, {unsure} gender not sure): "
+    print(f"{compared} faces in {len(on_phone)} images ({multi} with several faces, {unsure} gender not sure, "
+          f"{small} too small to read): "
           f"app labels == edge predict; e.g. {on_phone[0]['faces'][0]['text'] if on_phone[0]['faces'] else ''}")
     TOOLCHAIN_SUMMARIES.append(f"android app inference (JVM + real LiteRT): {compared} faces equal edge predict"
-                               + (" (calibrated P, not sure, age range)" if calibrated else ""))
+                               + (" (calibrated P, not sure, age range)" if calibrated else "")
+                               + f", {small} too small to read")
     assert compared >= 30 and multi >= 3
+    assert small >= 5, f"only {small} faces too small to read were compared: the composed small faces were not found"

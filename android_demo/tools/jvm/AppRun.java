@@ -7,15 +7,21 @@ import android.graphics.Bitmap;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import javax.imageio.ImageIO;
 
+import dev.edge.core.FaceLabel;
 import dev.edge.demo.FaceAnalyzer;
 import dev.edge.demo.FaceResult;
 import dev.edge.demo.FrameResult;
 
-/** {@code java AppRun ASSETS_DIR IMAGE...}: one JSON line per image (faces: box, crop, labels, the text shown). */
+/**
+ * {@code java AppRun ASSETS_DIR IMAGE...}: one JSON line per image (faces: box, crop, labels, the text shown, and
+ * for a face too small to read its flag and reason; the frame's too-small count and status words).
+ */
 public final class AppRun {
     private AppRun() {
     }
@@ -44,7 +50,7 @@ public final class AppRun {
                     json.append(separator).append(String.format(Locale.ROOT,
                             "{\"box\": [%.4f, %.4f, %.4f, %.4f], \"crop\": [%d, %d, %d, %d], \"age_group\": %s, "
                                     + "\"gender\": %s, \"undefined\": %b, \"age_years\": %s, \"gender_prob_female\": %s, \"gender_p\": %s, "
-                                    + "\"gender_unsure\": %b, \"age_range\": %s, \"text\": %s}",
+                                    + "\"gender_unsure\": %b, \"age_range\": %s, \"text\": %s, \"too_small\": %b, \"reason\": %s}",
                             face.getFace().x, face.getFace().y, face.getFace().width, face.getFace().height,
                             face.getCrop().x0, face.getCrop().y0, face.getCrop().x1, face.getCrop().y1,
                             quote(face.getLabel().ageGroup), quote(face.getLabel().genderName), face.getLabel().undefined,
@@ -52,10 +58,14 @@ public final class AppRun {
                             number(face.getLabel().genderConfidence()),
                             face.getLabel().genderUnsure, face.getLabel().hasAgeRange()
                                     ? "[" + number(face.getLabel().ageLow) + ", " + number(face.getLabel().ageHigh) + "]" : "null",
-                            quote(face.getLabel().toString())));
+                            quote(face.getLabel().toString()), face.getLabel().tooSmall, quote(face.getLabel().reason())));
                     separator = ", ";
                 }
-                System.out.println(json.append("]}"));
+                List<FaceLabel> labels = new ArrayList<>();
+                frame.getFaces().forEach(face -> labels.add(face.getLabel()));
+                json.append("], \"too_small\": ").append(frame.getTooSmall())
+                        .append(", \"status\": ").append(quote(FaceLabel.summary(labels)));
+                System.out.println(json.append("}"));
             }
         } finally {
             analyzer.close();

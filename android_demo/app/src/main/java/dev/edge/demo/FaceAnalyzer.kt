@@ -14,7 +14,10 @@ import dev.edge.core.Preprocessor
 import dev.edge.core.SpecException
 import java.nio.ByteBuffer
 
-/** One classified face: where it is (image pixels), its crop, dequantized outputs, label and latency. */
+/**
+ * One face: where it is (image pixels), its crop, dequantized outputs, label and latency. A face too small to read
+ * (the core's FaceLabel.tooSmall: below the spec's face_crop.min_face_px) has no outputs and reads "Too small to read".
+ */
 data class FaceResult(
     val face: BlazeFace.Face?,
     val crop: CropBox,
@@ -30,7 +33,10 @@ data class FrameResult(
     val faces: List<FaceResult>,
     val detectMs: Double,
     val frameMs: Double,
-)
+) {
+    /** How many faces were found but are too small to read. */
+    val tooSmall: Int get() = faces.count { it.label.tooSmall }
+}
 
 /**
  * Owns both interpreters and runs a frame end to end: BlazeFace (in LiteRT, decoded by the
@@ -104,7 +110,10 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
         return analyze(Frames.rgbaToArgb(rgba.array(), bitmap.width * bitmap.height), bitmap.width, bitmap.height)
     }
 
-    /** Detect, crop, classify and label every face of upright ARGB pixels. */
+    /**
+     * Detect, crop, classify and label every face of upright ARGB pixels. Every face is found; one the core says is
+     * not readable (smaller than the spec's min_face_px) is reported as too small, not classified (as edge predict).
+     */
     fun analyze(argb: IntArray, width: Int, height: Int): FrameResult {
         val start = SystemClock.elapsedRealtimeNanos()
         val faces = detect(argb, width, height)
@@ -115,7 +124,10 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
             faces.take(MAX_FACES)
                 .map { face -> face to face.crop(spec.faceCropMargin, width, height) }
                 .filter { (_, crop) -> !crop.isEmpty }
-                .map { (face, crop) -> classify(argb, width, height, face, crop) }
+                .map { (face, crop) ->
+                    if (face.readable(spec.faceCropMinFacePx)) classify(argb, width, height, face, crop)
+                    else FaceResult(face, crop, emptyMap(), FaceLabel.tooSmall(face, spec.faceCropMinFacePx), 0.0)
+                }
         }
         return FrameResult(width, height, results, detectMs, (SystemClock.elapsedRealtimeNanos() - start) / 1e6)
     }
@@ -130,7 +142,7 @@ class FaceAnalyzer(context: Context, threads: Int = DEFAULT_THREADS) : AutoClose
         val scores = model.output(scoresIndex).newBuffer()
         model.interpreter.runForMultipleInputsOutputs(arrayOf(input), mapOf(boxesIndex to boxes, scoresIndex to scores))
         return faceDecoder.decode(model.output(boxesIndex).readFloats(boxes), model.output(scoresIndex).readFloats(scores),
-            letterbox.scale, spec.faceCropMinFacePx)
+            letterbox.scale, 0)  // every face: those too small to read are said, not dropped
     }
 
     /** Classify one crop of an ARGB image (the golden test calls this with the whole image). */

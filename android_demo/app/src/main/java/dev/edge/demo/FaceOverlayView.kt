@@ -13,7 +13,8 @@ import java.util.Locale
 /**
  * Draws each face's crop square and its label over the camera preview or the photo, mapping image
  * pixels to view pixels: the words come from the core's FaceLabel (`Woman · 27 (22–33)`, or
- * `Gender: not sure · 27 (22–33)`), a second line says how sure it is (`84% sure`) and the per-face latency.
+ * `Gender: not sure · 27 (22–33)`), a second line says how sure it is (`84% sure`) and the per-face latency;
+ * a face too small to read gets its box (in another colour) and `Too small to read`.
  */
 class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, attrs) {
     /** How the image under the overlay is scaled: PreviewView fills (crops), the photo fits. */
@@ -28,6 +29,7 @@ class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, at
         strokeWidth = 6f
         color = Color.rgb(0, 200, 255)
     }
+    private val tooSmallPaint = Paint(boxPaint).apply { color = Color.rgb(255, 170, 0) }
     private val textPaint = Paint(Paint.ANTI_ALIAS_FLAG).apply {
         color = Color.WHITE
         textSize = 40f
@@ -54,9 +56,10 @@ class FaceOverlayView(context: Context, attrs: AttributeSet?) : View(context, at
             val (left, top, right, bottom) = Frames.toView(face.crop, frame.width, frame.height, width, height,
                 scaling == Scaling.FILL, mirrored)
             val box = RectF(left, top, right, bottom)
-            canvas.drawRect(box, boxPaint)
+            canvas.drawRect(box, if (face.label.tooSmall) tooSmallPaint else boxPaint)
             val title = face.label.text()
-            val detail = listOf(face.label.confidenceText(), String.format(Locale.ROOT, "%.1f ms", face.latencyMs))
+            val latency = if (face.label.tooSmall) "" else String.format(Locale.ROOT, "%.1f ms", face.latencyMs)
+            val detail = listOf(face.label.confidenceText(), latency)
                 .filter { it.isNotEmpty() }.joinToString(" · ")
             val lineHeight = textPaint.textSize + 8f
             // two lines above the box (below the top edge of the view when the box touches it)

@@ -21,6 +21,7 @@ import androidx.camera.lifecycle.ProcessCameraProvider
 import androidx.core.content.ContextCompat
 import androidx.core.view.ViewCompat
 import androidx.core.view.WindowInsetsCompat
+import dev.edge.core.FaceLabel
 import dev.edge.core.Frames
 import dev.edge.demo.databinding.ActivityMainBinding
 import java.util.Locale
@@ -253,11 +254,8 @@ class MainActivity : AppCompatActivity() {
     private fun statusLine(frame: FrameResult): String {
         val spec = analyzer?.spec
         val model = spec?.let { "${it.family} ${it.imageSize}x${it.imageSize} ${it.color}" } ?: "no model"
-        val faces = when (frame.faces.size) {
-            0 -> getString(R.string.no_faces)
-            1 -> "1 face: ${frame.faces[0].label}"  // the core's words, e.g. "Woman · 27 (22–33) · 84% sure"
-            else -> "${frame.faces.size} faces"
-        }
+        // the core's words, e.g. "1 face: Woman · 27 (22–33) · 84% sure · 2 faces too small to read: come closer"
+        val faces = FaceLabel.summary(frame.faces.map { it.label }).ifEmpty { getString(R.string.no_faces) }
         return String.format(Locale.ROOT, "%s · %d thread(s) · frame %.1f ms (detect %.1f ms) · %s",
             model, threads, frame.frameMs, frame.detectMs, faces)
     }

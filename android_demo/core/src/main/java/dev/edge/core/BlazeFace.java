@@ -88,6 +88,20 @@ public final class BlazeFace {
             return width * height;
         }
 
+        /** The box's longer side in image pixels: what the spec's {@code face_crop.min_face_px} is compared with. */
+        public double sizePx() {
+            return Math.max(width, height);
+        }
+
+        /**
+         * Whether the classifier may read this face: its box's longer side is at least {@code minFacePx}
+         * (the spec's {@code face_crop.min_face_px}; a box exactly that size is read). A face below it is found
+         * but not classified, and said: {@link FaceLabel#tooSmall} (edge/app/predict.py's {@code too_small} row).
+         */
+        public boolean readable(int minFacePx) {
+            return sizePx() >= minFacePx;
+        }
+
         /** The spec's crop for this face (doc step 6). */
         public CropBox crop(double margin, int imageWidth, int imageHeight) {
             return CropBox.faceSquare(x + width / 2, y + height / 2, width, height, margin, imageWidth, imageHeight);
@@ -198,7 +212,8 @@ public final class BlazeFace {
      * @param rawBoxes  the output whose last dimension is {@link Config#boxWidth()}, flattened
      * @param rawScores the output whose last dimension is 1, flattened
      * @param letterboxScale {@link Letterbox#scale} of the frame the outputs belong to
-     * @param minFacePx drop faces whose longer side is smaller (0 keeps all)
+     * @param minFacePx drop faces whose longer side is smaller (0 keeps all: the app finds every face and says
+     *                  which are too small to read, {@link Face#readable})
      */
     public List<Face> decode(float[] rawBoxes, float[] rawScores, double letterboxScale, int minFacePx) {
         int count = anchorCount();
@@ -239,7 +254,7 @@ public final class BlazeFace {
         List<Face> faces = weightedNms(boxes, scores, points, config.nmsIou, config.inputSize / letterboxScale);
         List<Face> kept = new ArrayList<>();
         for (Face face : faces) {
-            if (Math.max(face.width, face.height) >= minFacePx) {
+            if (face.readable(minFacePx)) {
                 kept.add(face);
             }
         }

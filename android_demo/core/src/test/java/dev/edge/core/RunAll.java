@@ -14,7 +14,7 @@ import org.junit.runner.notification.RunListener;
 public final class RunAll {
     static final Class<?>[] TESTS = {
         EmbeddedSpecTest.class, GoldenParityTest.class, ResizeParityTest.class, FaceCropTest.class,
-        BlazeFaceTest.class, OutputDecoderTest.class, FramesTest.class,
+        BlazeFaceTest.class, OutputDecoderTest.class, FramesTest.class, TooSmallTest.class,
     };
 
     private RunAll() {
