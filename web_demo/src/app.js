@@ -220,14 +220,16 @@ function layoutLabels(shot) {
 async function analyse(image, whole) {
   const faces = whole
     ? [{ box: [0, 0, image.width, image.height], score: 1, keypoints: [] }]
-    : await state.detector.detect(image, state.classifier.spec.face_crop.min_face_px);
+    : await state.detector.detect(image, 0); // every face: those under the spec's readable size are said, not dropped
+  const readable = state.classifier.spec.face_crop.min_face_px;
   const results = [];
   let unread = 0;
   for (const face of faces) {
     const crop = whole ? [0, 0, image.width, image.height]
       : cropBox(face.box, state.classifier.spec.face_crop.margin, image.width, image.height);
     const box = face.box.map((v) => Math.round(v * 10) / 10);
-    if (crop[2] - crop[0] < 1 || crop[3] - crop[1] < 1) { // a face the detector found but too small to crop
+    const tooSmall = !whole && Math.max(face.box[2], face.box[3]) < readable; // as edge predict decides
+    if (tooSmall || crop[2] - crop[0] < 1 || crop[3] - crop[1] < 1) { // found, but too small to read
       results.push({ box, score: face.score, crop, unread: true });
       unread += 1;
       continue;
