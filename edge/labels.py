@@ -4,6 +4,8 @@ Schemes
 -------
 ``utk20``    20 groups of 5 years, as in the UTKFace CNN report: group g covers
              ages 5g..5g+4 ("0-4", "5-9", ..., "90-94"); group 19 is "95+".
+``utk28``    one-year groups under 10 ("0", "1", ..., "9"), then utk20's five-year groups from 10
+             ("10-14", ..., "90-94", "95+"): a baby's age (0-2) and a child's (3-9) are expressible.
 ``adience8`` The 8 Adience groups 0-2, 4-6, 8-12, 15-20, 25-32, 38-43, 48-53, 60+.
              An exact age inside a group's range maps to it. An age that falls between
              groups maps to the group whose range is nearest (distance to the closest
@@ -31,7 +33,10 @@ ADIENCE8_CENTERS = (1.0, 5.0, 10.0, 17.5, 28.5, 40.5, 50.5, 65.0)
 UTK20_NAMES = tuple([f"{5 * g}-{5 * g + 4}" for g in range(19)] + ["95+"])
 UTK20_CENTERS = tuple([5 * g + 2.0 for g in range(19)] + [97.5])
 
-SCHEME_NAMES = ("utk20", "adience8", "age")
+UTK28_NAMES = tuple([str(year) for year in range(10)] + list(UTK20_NAMES[2:]))
+UTK28_CENTERS = tuple([float(year) for year in range(10)] + list(UTK20_CENTERS[2:]))
+
+SCHEME_NAMES = ("utk20", "utk28", "adience8", "age")
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,19 @@ class LabelScheme:
         """Map an age in years to this scheme's class index."""
         if self.name == "utk20":
             return min(int(age) // 5, 19) if age >= 0 else 0
+        if self.name == "utk28":
+            return int(max(age, 0)) if age < 10 else 10 + min(int(age) // 5, 19) - 2
         if self.name == "adience8":
             return adience_group_of_years(age)
         raise ValueError("the 'age' scheme is a regression: it has no groups")
 
 
 def get_scheme(name: str) -> LabelScheme:
-    """Return the label scheme called ``name`` (utk20, adience8 or age)."""
+    """Return the label scheme called ``name`` (utk20, utk28, adience8 or age)."""
     if name == "utk20":
         return LabelScheme("utk20", UTK20_NAMES, UTK20_CENTERS)
+    if name == "utk28":
+        return LabelScheme("utk28", UTK28_NAMES, UTK28_CENTERS)
     if name == "adience8":
         return LabelScheme("adience8", ADIENCE8_NAMES, ADIENCE8_CENTERS)
     if name == "age":

@@ -36,6 +36,33 @@ def test_utk20_groups_of_five_years_with_95_plus():
     assert [scheme.group_of_years(a) for a in (0, 4, 5, 62, 94, 95, 116)] == [0, 0, 1, 12, 18, 19, 19]
 
 
+def test_utk28_reads_a_childs_age_to_the_year_then_five_year_groups():
+    scheme = get_scheme("utk28")
+    assert scheme.num_classes == 28
+    assert [scheme.class_names[scheme.group_of_years(a)] for a in (0, 1.5, 2, 9.9, 10, 14, 15, 94, 95, 120)] == \
+        ["0", "1", "2", "9", "10-14", "10-14", "15-19", "90-94", "95+", "95+"]
+    # one fact: the five-year groups are utk20's own from 10 on
+    assert scheme.class_names[10:] == get_scheme("utk20").class_names[2:]
+
+
+def test_label_distribution_targets_decode_back_to_a_babys_age_only_with_one_year_groups():
+    np = pytest.importorskip("numpy")
+    from edge.decode import median_years
+    from edge.train.pipeline import age_distribution
+
+    years = np.asarray([1.0, 2.0, 5.0, 30.0])
+    decoded = {}
+    for name in ("utk20", "utk28"):
+        centers = np.asarray(get_scheme(name).class_centers)
+        decoded[name] = median_years(age_distribution(years, centers, 3.0), centers)
+    assert np.abs(decoded["utk28"] - years).max() < 0.3  # the target says the age it was made from
+    assert decoded["utk20"][0] > 2.4  # a 1-year-old's utk20 target reads as 2.5: the groups cannot say 1
+    # equal widths: the width weighting cancels, utk20's targets are the plain Gaussian they always were
+    centers = np.asarray(get_scheme("utk20").class_centers)
+    plain = np.exp(-np.square(centers - 30.0) / 18.0)
+    assert np.allclose(age_distribution(np.asarray([30.0]), centers, 3.0)[0], plain / plain.sum(), atol=1e-6)
+
+
 def test_gender_is_zero_male_one_female_everywhere():
     assert [parse_gender(g) for g in ("m", "M", "male", "0", "f", "female", "1", "u", "")] == [0, 0, 0, 0, 1, 1, 1, None, None]
 

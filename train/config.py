@@ -11,6 +11,7 @@ from pathlib import Path
 
 from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
+from edge.labels import SCHEME_NAMES
 from edge.train.models import TWO_HEADS, family_defaults, family_layout
 
 
@@ -97,7 +98,7 @@ def check_options(config: TrainConfig) -> None:
     need(config.cpu_devices is None or config.cpu_devices >= 1, f"--cpu-devices {config.cpu_devices}: must be at least 1")
     need(config.class_weight in ("none", "balanced"), "--class-weight must be none or balanced")
     need(config.strategy in STRATEGIES, f"--strategy must be one of {', '.join(STRATEGIES)}")
-    need(config.labels in (None, "utk20", "adience8", "age"), "--labels must be utk20, adience8 or age")
+    need(config.labels is None or config.labels in SCHEME_NAMES, f"--labels must be one of {', '.join(SCHEME_NAMES)}")
     need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
@@ -140,7 +141,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     values["kind"] = dataset_kind
     values["labels"] = config.labels or default_label_scheme(dataset_kind)
     if defaults.group_labels_only and values["labels"] == "age":
-        raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20 or adience8")
+        raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20, utk28 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),
                           ("lr", defaults.lr), ("zoom", defaults.zoom), ("degrade", defaults.degrade),
                           ("epochs", defaults.epochs), ("ema", defaults.ema)):

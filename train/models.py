@@ -119,7 +119,7 @@ def build_model(family: str, spec: Spec, width: int | None = None, depth: int | 
     entry = get_family(family)
     defaults = entry.defaults
     if defaults.group_labels_only and spec.label_scheme == "age":
-        raise EdgeError(f"the {family} model classifies age groups: use --labels utk20 or adience8")
+        raise EdgeError(f"the {family} model classifies age groups: use --labels utk20, utk28 or adience8")
     inputs = keras.Input(spec.input_shape, name="image")
     return entry.build(keras, inputs, spec, width or defaults.width, depth or defaults.depth,
                        defaults.dropout if dropout is None else dropout, widths, kernel or defaults.kernel)

@@ -24,13 +24,23 @@ MAX_BRIGHTNESS_DELTA = 0.1  # fraction of the full pixel range
 
 
 def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian label distribution over the age groups (DLDL): p_k ~ exp(-(c_k - y)^2 / 2 sigma^2).
+    """Gaussian label distribution over the age groups (DLDL): p_k ~ w_k exp(-(c_k - y)^2 / 2 sigma^2).
 
     A 20-year-old and a 24-year-old share a group but not a target: the soft label says where
     in the group (and how close to its neighbours) the face is, which the expected-value decoding
-    (``edge.decode``) turns back into years.
+    (``edge.decode``) turns back into years. ``w_k`` is group k's width in years, so groups of
+    unequal width (utk28's one-year groups beside five-year ones) get the Gaussian's mass over their
+    range, not its density at their centre; for equal widths (utk20) it cancels. With one-year
+    groups the width is ``clip(years / 3, 1, sigma)``: a 1-year-old's target stays near 1 instead
+    of a 3-year Gaussian cut at 0, whose median says 2.5.
     """
-    logits = -np.square(centers[None, :] - years[:, None]) / (2.0 * sigma ** 2)
+    from edge.decode import group_bounds
+
+    widths = np.diff(group_bounds(centers))
+    sigmas = np.full(len(years), float(sigma))
+    if widths.min() < 2:  # one-year groups ask for a child's age to the year: the width follows the age
+        sigmas = np.clip(np.asarray(years, np.float64) / 3.0, 1.0, max(sigma, 1.0))
+    logits = -np.square(centers[None, :] - years[:, None]) / (2.0 * sigmas[:, None] ** 2) + np.log(widths)[None, :]
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 

@@ -118,6 +118,7 @@ Family = Enum("Family", {name: name for name in FAMILIES}, type=str)
 
 class LabelScheme(str, Enum):
     utk20 = "utk20"
+    utk28 = "utk28"
     adience8 = "adience8"
     age = "age"
 
@@ -154,7 +155,7 @@ def train(
     ctx: typer.Context,
     data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
     model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family(TrainConfig.model),
-    labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
+    labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), utk28 (one-year groups under 10, then five-year), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
     img_size: Annotated[Optional[int], typer.Option("--img-size", help=f"Square input size in pixels (family default: {_family_defaults('image_size')}).")] = None,
     color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
     epochs: Annotated[Optional[int], typer.Option(help=f"Training epochs (family default: {_family_defaults('epochs')}).")] = None,
