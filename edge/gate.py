@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from edge.decode import Decoded
+from edge.options import option
 
 DEFAULT_MAX_GENDER_DROP = 1.0  # pp; the export check runs on <= 1000 held-out faces (1 face = 0.1 pp)
 DEFAULT_MAX_MAE_INCREASE = 0.25  # years
@@ -106,15 +107,29 @@ def delta_failures(candidate: dict, reference: dict, max_gender_drop: float, max
     return failures
 
 
+GATE = "Release gate"
+
+
 @dataclass(frozen=True)
 class GatePolicy:
     """The release gate's limits: one set of names and defaults for export, validate and pipeline."""
 
-    max_gender_drop: float = DEFAULT_MAX_GENDER_DROP  # points, on all faces
-    max_mae_increase: float = DEFAULT_MAX_MAE_INCREASE  # years, on all faces
-    max_group_gender_drop: float = DEFAULT_MAX_GROUP_GENDER_DROP  # points, on any group with enough faces
-    max_group_mae_increase: float = DEFAULT_MAX_GROUP_MAE_INCREASE  # years, on any such group
-    group_min_faces: int = DEFAULT_GROUP_MIN_FACES  # smaller groups are reported, not gated
+    max_gender_drop: float = option(  # points, on all faces
+        DEFAULT_MAX_GENDER_DROP, flags=("--max-gender-drop", "--max-drop-gender"), minimum=0, panel=GATE,
+        help="Release gate: max gender-accuracy drop of QAT int8 vs float on all held-out faces, in points.")
+    max_mae_increase: float = option(  # years, on all faces
+        DEFAULT_MAX_MAE_INCREASE, flags=("--max-mae-increase", "--max-increase-mae"), minimum=0, panel=GATE,
+        help="Release gate: max age-MAE increase of QAT int8 vs float on all held-out faces, in years.")
+    max_group_gender_drop: float = option(  # points, on any group with enough faces
+        DEFAULT_MAX_GROUP_GENDER_DROP, minimum=0, panel=GATE,
+        help="Worst-group gate: max gender-accuracy drop of QAT int8 vs float on any group of faces with at least "
+             "--group-min-faces faces, in points.")
+    max_group_mae_increase: float = option(  # years, on any such group
+        DEFAULT_MAX_GROUP_MAE_INCREASE, minimum=0, panel=GATE,
+        help="Worst-group gate: max age-MAE increase of QAT int8 vs float on any such group, in years.")
+    group_min_faces: int = option(  # smaller groups are reported, not gated
+        DEFAULT_GROUP_MIN_FACES, minimum=1, panel=GATE,
+        help="Groups with fewer faces are reported (with their wide intervals) but not gated.")
 
     def failures(self, candidate: dict, reference: dict, groups=None, who: str = "QAT int8") -> list[str]:
         """Why ``candidate`` may not ship against ``reference``: on average, and per group (``edge.groups.GroupReport``)."""

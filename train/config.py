@@ -8,53 +8,115 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Callable
 
 from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
 from edge.labels import SCHEME_NAMES
-from edge.train.models import TWO_HEADS, family_defaults, family_layout
+from edge.options import choices_enum, option
+from edge.train.models import FAMILIES, TWO_HEADS, family_default_text, family_defaults, family_layout
+
+
+COLORS = ("gray", "rgb")
+CLASS_WEIGHTS = ("none", "balanced")
+STRATEGIES = ("default", "mirrored", "multiworker")
+# the choices as the library's Enums: the command line lists them, the config holds their values
+FamilyName = choices_enum("FamilyName", tuple(FAMILIES))
+SchemeName = choices_enum("SchemeName", SCHEME_NAMES)
+ColorName = choices_enum("ColorName", COLORS)
+ClassWeightName = choices_enum("ClassWeightName", CLASS_WEIGHTS)
+StrategyName = choices_enum("StrategyName", STRATEGIES)
+
+DATA, RECIPE, SHAPE, RUN, HARDWARE = "Data", "Recipe", "Model shape", "Run", "Hardware"
+
+
+def _family(field_name: str) -> Callable[[], str]:
+    return lambda: "family default: " + family_default_text(field_name)
 
 
 @dataclass
 class TrainConfig:
-    """Everything that defines a training run (saved resolved as config.json)."""
+    """Everything that defines a training run (saved resolved as config.json).
+
+    Each field that is an ``edge train`` option declares its help, panel and choices here
+    (``edge.options``): the command line is built from these declarations.
+    """
 
     data: str
-    model: str = "mobile"
-    kind: str | None = None
-    labels: str | None = None
-    img_size: int | None = None
-    color: str | None = None
-    epochs: int | None = None
-    batch: int | None = None
-    lr: float | None = None
-    folds: int = 1
-    seed: int = 42
-    test_frac: float = 0.15
-    val_frac: float = 0.1
-    class_weight: str = "none"
-    max_images: int | None = None
-    width: int | None = None
-    depth: int | None = None
-    dropout: float | None = None
-    widths: str | None = None
-    kernel: int | None = None  # mobile's depthwise kernel size (None: the family default)
-    face_crop: bool = False
-    augment: bool = True
-    mixed_precision: bool = False
-    strategy: str = "default"
-    cpu_devices: int | None = None
-    init_from: str | None = None
-    age_sigma: float | None = None
-    zoom: float | None = None
-    degrade: float | None = None
-    gender_weight: float = 1.0  # two-head families: the gender loss's weight beside the age loss's 1
-    ema: float | None = None  # the weight average's decay per step (0: the last step's weights; None: the family default)
-    split_seed: int | None = None  # None: --seed; set it to vary the training seed on a fixed split
-    teacher_labels: str | None = None  # a teacher's soft labels (edge/teacher.py): distillation
-    teacher_weight: float = 0.5  # the teacher's share of each training target, the dataset label's is the rest
+    model: str = option("mobile", help="Model family (see the README's table).", panel=SHAPE, choices=FamilyName)
+    kind: str | None = option(None, help="Dataset kind: utkface, adience or csv (auto-detected when omitted).", panel=DATA)
+    labels: str | None = option(None, help="utk20 (20 five-year groups), utk28 (one-year groups under 10, then five-year), "
+                                "adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.",
+                                panel=RECIPE, choices=SchemeName)
+    img_size: int | None = option(None, help="Square input size in pixels.", panel=SHAPE, default_help=_family("image_size"))
+    color: str | None = option(None, help="Input colour (family default: mobile rgb, others gray).", panel=SHAPE,
+                               choices=ColorName)
+    epochs: int | None = option(None, help="Training epochs.", panel=RECIPE, default_help=_family("epochs"))
+    batch: int | None = option(None, help="Batch size (default 64).", panel=RECIPE)
+    lr: float | None = option(None, help="Peak learning rate (Adam, cosine decay per epoch).", panel=RECIPE)
+    folds: int = option(1, help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.", panel=RUN)
+    seed: int = option(42, help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the "
+                       "same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).", panel=RUN)
+    test_frac: float = option(0.15, help="Held-out test fraction (ignored with --folds).", panel=DATA)
+    val_frac: float = option(0.1, help="Validation fraction of the training part.", panel=DATA)
+    class_weight: str = option("none", help="balanced weights the long-tailed age groups.", panel=RECIPE,
+                               choices=ClassWeightName)
+    max_images: int | None = option(None, help="Use a random subset of N images (quick runs).", panel=DATA)
+    width: int | None = option(None, help="cnn/mobile: base number of filters.", panel=SHAPE)
+    depth: int | None = option(None, help="cnn: conv blocks; mobile: depthwise-separable blocks.", panel=SHAPE)
+    dropout: float | None = option(None, help="Dropout rate before the heads.", panel=SHAPE)
+    widths: str | None = option(None, help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32. "
+                                "mobile: deep = 7 depthwise-separable blocks and no shared Dense (same budget, more depth).",
+                                panel=SHAPE)
+    kernel: int | None = option(None, help="mobile: depthwise kernel size, 3, 5 or 7 (a larger kernel widens what each "
+                                "final feature sees of the face at a few hundred parameters per block).", panel=SHAPE,
+                                default_help=lambda: f"default: {family_defaults('mobile').kernel}")
+    face_crop: bool = option(False, help="Detect faces (the shipped detector, docs/FACE_DETECTION.md) and train on the "
+                             "spec's square crops: for unaligned photos.", panel=DATA)
+    augment: bool = option(True, help="Flip/rotate/shift/brightness augmentation of the training split (--no-augment "
+                           "keeps shuffling).", panel=RECIPE)
+    mixed_precision: bool = option(False, help="float16 compute on GPUs.", panel=HARDWARE)
+    strategy: str = option("default", help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: "
+                           "MultiWorkerMirroredStrategy from TF_CONFIG (several machines).", panel=HARDWARE,
+                           choices=StrategyName)
+    cpu_devices: int | None = option(None, help="Split the CPU into N logical devices (to run --strategy mirrored "
+                                     "without GPUs).", panel=HARDWARE)
+    init_from: str | None = option(None, help="Start from another run's weights (same family; layers whose shapes "
+                                   "differ, like a 20- vs 8-class age head, start fresh).", panel=RUN, parse=Path)
+    age_sigma: float | None = option(None, help="mobile/cnn: train age as a Gaussian label distribution over the groups "
+                                     "with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = "
+                                     "one-hot groups.", panel=RECIPE, default_help=_family("age_sigma"))
+    zoom: float | None = option(None, help="Random scale augmentation +-ZOOM (0.35 = faces framed up to 35% tighter or "
+                                "wider than the training images, as crops from other sources and phone detectors are).",
+                                panel=RECIPE, default_help=_family("zoom"))
+    degrade: float | None = option(None, help="Share of training faces degraded like phone and web photos: resampled "
+                                   "down to 30-80% resolution and back, contrast and saturation +-25%.", panel=RECIPE,
+                                   default_help=_family("degrade"))
+    # two-head families: the gender loss's weight beside the age loss's 1
+    gender_weight: float = option(1.0, help="mobile/cnn: the gender loss's weight beside the age loss's (raise it to "
+                                  "spend more of the shared layers on gender).", panel=RECIPE)
+    # the weight average's decay per step (0: the last step's weights; None: the family default)
+    ema: float | None = option(None, help="Keep an exponential moving average of the weights (this decay per training "
+                               "step; 0 = off): the run's model, its validation figures and its checkpoints' averages are "
+                               "those of the average, which is steadier than the last step's weights.", panel=RECIPE,
+                               default_help=_family("ema"))
+    # None: --seed; set it to vary the training seed on a fixed split
+    split_seed: int | None = option(None, help="Seed of the train/val/test split and --max-images subset (default: "
+                                    "--seed). Fix it to compare training seeds on the same test faces.", panel=RUN)
+    # a teacher's soft labels (edge/teacher.py): distillation
+    teacher_labels: str | None = option(None, help="Distil a larger teacher: an .npz of its age-group and gender "
+                                        "probabilities per training face (format: edge/teacher.py; benchmarks/teacher/train_teacher.py "
+                                        "trains one on a GPU). mobile/cnn with --age-sigma > 0.",
+                                        panel=RECIPE, parse=Path)
+    # the teacher's share of each training target, the dataset label's is the rest
+    teacher_weight: float = option(0.5, help="The teacher's share of each training target (the dataset label keeps the "
+                                   "rest).", panel=RECIPE)
     # more training faces from other datasets: added to the training split only, so validation and test stay --data's
-    extra_data: list[str] | None = None
+    extra_data: list[str] | None = option(None, help="More training faces from another dataset (UTKFace directory, "
+                                          "Adience root or CSV; repeat for several). They join the training split only: "
+                                          "validation and test stay --data's, so the run compares with one trained on "
+                                          "--data alone. Ages map into --data's label scheme through their years (an "
+                                          "Adience range by its midpoint).", panel=DATA, parse=list[Path], metavar="PATH")
 
     @property
     def data_seed(self) -> int:
@@ -68,7 +130,6 @@ class TrainConfig:
 
 
 MIN_TRAIN_IMAGES = 20  # below this no split has a face on every side
-STRATEGIES = ("default", "mirrored", "multiworker")
 
 
 def check_options(config: TrainConfig) -> None:
@@ -96,10 +157,10 @@ def check_options(config: TrainConfig) -> None:
     need(0 <= config.val_frac < 0.9, f"--val-frac {config.val_frac}: must be in [0, 0.9)")
     need(config.test_frac + config.val_frac < 0.95, "--test-frac + --val-frac leave no training images: lower them")
     need(config.cpu_devices is None or config.cpu_devices >= 1, f"--cpu-devices {config.cpu_devices}: must be at least 1")
-    need(config.class_weight in ("none", "balanced"), "--class-weight must be none or balanced")
+    need(config.class_weight in CLASS_WEIGHTS, "--class-weight must be none or balanced")
     need(config.strategy in STRATEGIES, f"--strategy must be one of {', '.join(STRATEGIES)}")
     need(config.labels is None or config.labels in SCHEME_NAMES, f"--labels must be one of {', '.join(SCHEME_NAMES)}")
-    need(config.color in (None, "gray", "rgb"), "--color must be gray or rgb")
+    need(config.color is None or config.color in COLORS, "--color must be gray or rgb")
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
     need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")

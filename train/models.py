@@ -236,3 +236,8 @@ FAMILIES: dict[str, Family] = {
                       TWO_HOT, _build_fcn2hot),
     "tuple": Family("tuple", FamilyDefaults(image_size=32, color="gray", group_labels_only=True), TUPLE, _build_tuple),
 }
+
+
+def family_default_text(field_name: str) -> str:
+    """'mobile 96, cnn 64, ...': every family's default of one recipe field, for --help."""
+    return ", ".join(f"{name} {getattr(family.defaults, field_name):g}" for name, family in FAMILIES.items())

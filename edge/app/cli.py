@@ -18,10 +18,10 @@ import typer
 
 from edge import schemas
 from edge.errors import EdgeError
+from edge.app.cli_options import config_from, with_options
 from edge.gate import GatePolicy
-from edge.export.options import MIN_CALIBRATION, ExportOptions
-from edge.train.config import TrainConfig, check_options  # light: the defaults `--help` shows are stated there once
-from edge.train.models import FAMILIES
+from edge.export.options import ExportOptions  # light: each option is declared there once, with its default
+from edge.train.config import FamilyName, SchemeName, TrainConfig, check_options  # likewise, TensorFlow-free
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -60,12 +60,6 @@ def handle_errors(command):
     return wrapper
 
 
-# the release gate's options, shared by export and validate (one gate: edge.gate.GatePolicy's names and defaults)
-GenderDrop = Annotated[float, typer.Option("--max-gender-drop", "--max-drop-gender", min=0, help="Release gate: max gender-accuracy drop of QAT int8 vs float on all held-out faces, in points.")]
-MaeIncrease = Annotated[float, typer.Option("--max-mae-increase", "--max-increase-mae", min=0, help="Release gate: max age-MAE increase of QAT int8 vs float on all held-out faces, in years.")]
-GroupGenderDrop = Annotated[float, typer.Option(min=0, help="Worst-group gate: max gender-accuracy drop of QAT int8 vs float on any group of faces with at least --group-min-faces faces, in points.")]
-GroupMaeIncrease = Annotated[float, typer.Option(min=0, help="Worst-group gate: max age-MAE increase of QAT int8 vs float on any such group, in years.")]
-GroupMinFaces = Annotated[int, typer.Option(min=1, help="Groups with fewer faces are reported (with their wide intervals) but not gated.")]
 KindOption = Annotated[Optional[str], typer.Option("--kind", help="Dataset kind: utkface, adience or csv (auto-detected when omitted).")]
 
 
@@ -74,74 +68,20 @@ KindOption = Annotated[Optional[str], typer.Option("--kind", help="Dataset kind:
 def data_inspect(
     path: Annotated[Path, typer.Argument(help="UTKFace directory, Adience root, or a path,age,gender CSV manifest.")],
     kind: KindOption = None,
-    labels: Annotated[Optional[str], typer.Option(help="Age groups to count by: utk20 or adience8 (default: adience8 for Adience, else utk20).")] = None,
+    labels: Annotated[Optional[SchemeName], typer.Option(help="Age groups to count by (default: adience8 for Adience, else utk20).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Write the age-by-gender bar chart PNG into this directory (none by default: inspecting never leaves files behind).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of tables.")] = False,
 ) -> None:
     """Count usable images per age group and gender, list skipped files with reasons, draw a chart."""
-    from rich.table import Table
-
-    from edge.console import console, progress_bar
-    from edge.app.inspect_data import inspect_dataset
+    from edge.console import progress_bar
+    from edge.app.inspect_data import inspect_dataset, print_report
 
     with progress_bar("decoding images") as update:
-        report = inspect_dataset(path, kind=kind, label_scheme=labels, chart_dir=out, progress=update)
+        report = inspect_dataset(path, kind=kind, label_scheme=_value(labels), chart_dir=out, progress=update)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
-        return
-    console.print(f"[bold]{report.kind}[/bold] dataset at {report.root}")
-    console.print(f"usable images: [bold]{report.usable:,}[/bold]   skipped: [bold]{report.skipped.total:,}[/bold]")
-    table = Table(title=f"age group ({report.label_scheme}) x gender")
-    for column in ("age group", "male", "female", "unknown", "total"):
-        table.add_column(column, justify="right")
-    for name, counts in report.age_gender_counts.items():
-        table.add_row(name, *(f"{counts[g]:,}" for g in ("male", "female", "unknown")), f"{sum(counts.values()):,}")
-    console.print(table)
-    console.print("gender: " + ", ".join(f"{g} {c:,}" for g, c in sorted(report.gender_counts.items()))
-                  + f"; no age label: {report.age_unlabelled:,}")
-    if report.per_fold:
-        console.print("usable faces per fold: " + ", ".join(f"{f} {c:,}" for f, c in report.per_fold.items()))
-    if report.skipped.total:
-        skipped = Table(title="skipped")
-        skipped.add_column("reason")
-        skipped.add_column("count", justify="right")
-        skipped.add_column("examples")
-        for reason, info in report.skipped.to_dict().items():
-            skipped.add_row(reason, f"{info['count']:,}", ", ".join(info["examples"]))
-        console.print(skipped)
-    console.print(f"chart: {report.chart_path}" if report.chart_path else "chart: add --out DIR to draw the age-by-gender chart")
-
-
-# --model choices come from the one family registry (train/models.py), so --help lists them
-Family = Enum("Family", {name: name for name in FAMILIES}, type=str)
-
-
-class LabelScheme(str, Enum):
-    utk20 = "utk20"
-    utk28 = "utk28"
-    adience8 = "adience8"
-    age = "age"
-
-
-class Color(str, Enum):
-    gray = "gray"
-    rgb = "rgb"
-
-
-class ClassWeight(str, Enum):
-    none = "none"
-    balanced = "balanced"
-
-
-class Strategy(str, Enum):
-    default = "default"
-    mirrored = "mirrored"
-    multiworker = "multiworker"
-
-
-def _family_defaults(field: str) -> str:
-    """'mobile 96, cnn 64, ...': a family default for --help, read from the one registry (train/models.py)."""
-    return ", ".join(f"{name} {getattr(family.defaults, field):g}" for name, family in FAMILIES.items())
+    else:
+        print_report(report)
 
 
 def _value(option):
@@ -151,45 +91,13 @@ def _value(option):
 
 @app.command()
 @handle_errors
+@with_options(TrainConfig)
 def train(
     ctx: typer.Context,
-    data: Annotated[Optional[Path], typer.Option("--data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
-    model: Annotated[Family, typer.Option(help="Model family (see the README's table).")] = Family(TrainConfig.model),
-    labels: Annotated[Optional[LabelScheme], typer.Option(help="utk20 (20 five-year groups), utk28 (one-year groups under 10, then five-year), adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.")] = None,
-    img_size: Annotated[Optional[int], typer.Option("--img-size", help=f"Square input size in pixels (family default: {_family_defaults('image_size')}).")] = None,
-    color: Annotated[Optional[Color], typer.Option(help="Input colour (family default: mobile rgb, others gray).")] = None,
-    epochs: Annotated[Optional[int], typer.Option(help=f"Training epochs (family default: {_family_defaults('epochs')}).")] = None,
-    batch: Annotated[Optional[int], typer.Option(help="Batch size (default 64).")] = None,
-    lr: Annotated[Optional[float], typer.Option(help="Peak learning rate (Adam, cosine decay per epoch).")] = None,
-    folds: Annotated[int, typer.Option(help="K-fold cross-validation; Adience uses its own 5 subject-disjoint folds.")] = TrainConfig.folds,
-    seed: Annotated[int, typer.Option(help="Seed for splits, subsampling, shuffling, augmentation and weight init: one seed gives the same weights on CPU (on GPU also set TF_DETERMINISTIC_OPS=1).")] = TrainConfig.seed,
-    split_seed: Annotated[Optional[int], typer.Option(help="Seed of the train/val/test split and --max-images subset (default: --seed). Fix it to compare training seeds on the same test faces.")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Run directory (default runs/<model>-<dataset>).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
-    kind: KindOption = None,
-    test_frac: Annotated[float, typer.Option(help="Held-out test fraction (ignored with --folds).")] = TrainConfig.test_frac,
-    val_frac: Annotated[float, typer.Option(help="Validation fraction of the training part.")] = TrainConfig.val_frac,
-    class_weight: Annotated[ClassWeight, typer.Option(help="balanced weights the long-tailed age groups.")] = ClassWeight(TrainConfig.class_weight),
-    max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images (quick runs).")] = None,
-    width: Annotated[Optional[int], typer.Option(help="cnn/mobile: base number of filters.")] = None,
-    depth: Annotated[Optional[int], typer.Option(help="cnn: conv blocks; mobile: depthwise-separable blocks.")] = None,
-    dropout: Annotated[Optional[float], typer.Option(help="Dropout rate before the heads.")] = None,
-    widths: Annotated[Optional[str], typer.Option(help="fcn2hot Dense widths: compact (64-32-32-16-16), large, or e.g. 128,64,32. mobile: deep = 7 depthwise-separable blocks and no shared Dense (same budget, more depth).")] = None,
-    kernel: Annotated[Optional[int], typer.Option(help=f"mobile: depthwise kernel size, 3, 5 or 7 (a larger kernel widens what each final feature sees of the face at a few hundred parameters per block). Default: {FAMILIES['mobile'].defaults.kernel}.")] = None,
-    face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect faces (the shipped detector, docs/FACE_DETECTION.md) and train on the spec's square crops: for unaligned photos.")] = TrainConfig.face_crop,
-    augment: Annotated[bool, typer.Option(help="Flip/rotate/shift/brightness augmentation of the training split (--no-augment keeps shuffling).")] = TrainConfig.augment,
-    mixed_precision: Annotated[bool, typer.Option("--mixed-precision", help="float16 compute on GPUs.")] = TrainConfig.mixed_precision,
-    strategy: Annotated[Strategy, typer.Option(help="mirrored: tf.distribute.MirroredStrategy over all local GPUs; multiworker: MultiWorkerMirroredStrategy from TF_CONFIG (several machines).")] = Strategy(TrainConfig.strategy),
-    cpu_devices: Annotated[Optional[int], typer.Option(help="Split the CPU into N logical devices (to run --strategy mirrored without GPUs).")] = None,
-    age_sigma: Annotated[Optional[float], typer.Option("--age-sigma", help=f"mobile/cnn: train age as a Gaussian label distribution over the groups with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = one-hot groups. Family default: {_family_defaults('age_sigma')}.")] = None,
-    zoom: Annotated[Optional[float], typer.Option(help=f"Random scale augmentation +-ZOOM (0.35 = faces framed up to 35% tighter or wider than the training images, as crops from other sources and phone detectors are). Family default: {_family_defaults('zoom')}.")] = None,
-    degrade: Annotated[Optional[float], typer.Option(help=f"Share of training faces degraded like phone and web photos: resampled down to 30-80% resolution and back, contrast and saturation +-25%. Family default: {_family_defaults('degrade')}.")] = None,
-    gender_weight: Annotated[float, typer.Option("--gender-weight", help="mobile/cnn: the gender loss's weight beside the age loss's (raise it to spend more of the shared layers on gender).")] = TrainConfig.gender_weight,
-    ema: Annotated[Optional[float], typer.Option(help=f"Keep an exponential moving average of the weights (this decay per training step; 0 = off): the run's model, its validation figures and its checkpoints' averages are those of the average, which is steadier than the last step's weights. Family default: {_family_defaults('ema')}.")] = None,
-    teacher_labels: Annotated[Optional[Path], typer.Option("--teacher-labels", help="Distil a larger teacher: an .npz of its age-group and gender probabilities per training face (format: edge/teacher.py; benchmarks/teacher/train_teacher.py trains one on a GPU). mobile/cnn with --age-sigma > 0.")] = None,
-    teacher_weight: Annotated[float, typer.Option("--teacher-weight", help="The teacher's share of each training target (the dataset label keeps the rest).")] = TrainConfig.teacher_weight,
-    extra_data: Annotated[Optional[list[Path]], typer.Option("--extra-data", metavar="PATH", help="More training faces from another dataset (UTKFace directory, Adience root or CSV; repeat for several). They join the training split only: validation and test stay --data's, so the run compares with one trained on --data alone. Ages map into --data's label scheme through their years (an Adience range by its midpoint).")] = None,
-    init_from: Annotated[Optional[Path], typer.Option(help="Start from another run's weights (same family; layers whose shapes differ, like a 20- vs 8-class age head, start fresh).")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", rich_help_panel="Data", help="UTKFace directory, Adience root, or a path,age,gender CSV (not needed with --resume).")] = None,
+    out: Annotated[Optional[Path], typer.Option(rich_help_panel="Run", help="Run directory (default runs/<model>-<dataset>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", rich_help_panel="Run", help="Continue an interrupted run in --out from its last completed epoch.")] = False,
+    **options,
 ) -> None:
     """Train a model family; writes model, spec, history, plots and test metrics to the run directory.
 
@@ -201,48 +109,29 @@ def train(
         raise EdgeError("--data is required (a dataset directory or CSV), unless you --resume a run")
     if resume and out is None:
         raise EdgeError("--resume needs --out: the run directory to continue")
-    out = out or Path("runs") / f"{_value(model)}-{Path(data).stem or 'data'}"
-    config = TrainConfig(
-        data=str(data or ""), model=_value(model), kind=kind, labels=_value(labels), img_size=img_size,
-        color=_value(color), epochs=epochs, batch=batch, lr=lr, folds=folds, seed=seed, test_frac=test_frac,
-        val_frac=val_frac, class_weight=_value(class_weight), max_images=max_images, width=width, depth=depth,
-        dropout=dropout, widths=widths, kernel=kernel, face_crop=face_crop, augment=augment, mixed_precision=mixed_precision,
-        strategy=_value(strategy), cpu_devices=cpu_devices, init_from=str(init_from) if init_from else None,
-        age_sigma=age_sigma, zoom=zoom, degrade=degrade, gender_weight=gender_weight, ema=ema, split_seed=split_seed,
-        teacher_labels=str(teacher_labels) if teacher_labels else None, teacher_weight=teacher_weight,
-        extra_data=[str(path) for path in extra_data] if extra_data else None,
-    )
+    config = config_from(TrainConfig, options, data=str(data or ""))
     check_options(config)
-    given = {}  # options typed on the command line: --resume reports the ones it ignores
-    if resume:
-        given = {name: _value(value) for name, value in ctx.params.items()
-                 if name not in ("out", "resume") and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
-        if "data" in given and given["data"] is not None:
-            given["data"] = str(given["data"])
-    run_training(config, out, resume=resume, log=_log, overrides=given)
+    out = out or Path("runs") / f"{config.model}-{Path(data).stem or 'data'}"
+    run_training(config, out, resume=resume, log=_log, overrides=_typed_options(ctx) if resume else {})
     typer.echo(f"run directory: {out}")
+
+
+def _typed_options(ctx: typer.Context) -> dict:
+    """The options typed on the command line (``--resume`` reports the ones it ignores)."""
+    given = {name: _value(value) for name, value in ctx.params.items()
+             if name not in ("out", "resume") and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"}
+    if given.get("data") is not None:
+        given["data"] = str(given["data"])
+    return given
 
 
 @app.command("export")
 @handle_errors
+@with_options(ExportOptions, GatePolicy)
 def export_command(
     run_dir: Annotated[Path, typer.Argument(help="A finished `edge train` run directory (a --folds run exports every fold into OUT/folds/).")],
-    int8: Annotated[bool, typer.Option("--int8", help="Also write full-integer int8 models: QAT (quantization-aware fine-tuned) and a PTQ baseline.")] = ExportOptions.int8,
-    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs from the float weights.")] = ExportOptions.qat_epochs,
-    calibration: Annotated[int, typer.Option(help=f"Real training images used to calibrate int8 ranges (warns below {MIN_CALIBRATION}).")] = ExportOptions.calibration,
-    float16: Annotated[bool, typer.Option("--float16", help="Also write a float16-weights model.")] = ExportOptions.float16,
     out: Annotated[Optional[Path], typer.Option(help="Export directory (default RUN_DIR/export). Replaced only when the whole export succeeds.")] = None,
-    android_assets: Annotated[Optional[Path], typer.Option(help="Also copy model.tflite, spec.json, labels.txt, golden.json + golden/ and the face detector into this Android assets folder.")] = None,
-    web_assets: Annotated[Optional[Path], typer.Option(help="With --int8: also write the browser page's files here (uint8-I/O web model with the spec, face detector, golden faces); `edge serve` serves them.")] = None,
-    max_gender_drop: GenderDrop = GatePolicy.max_gender_drop,
-    max_mae_increase: MaeIncrease = GatePolicy.max_mae_increase,
-    max_group_gender_drop: GroupGenderDrop = GatePolicy.max_group_gender_drop,
-    max_group_mae_increase: GroupMaeIncrease = GatePolicy.max_group_mae_increase,
-    group_min_faces: GroupMinFaces = GatePolicy.group_min_faces,
-    min_gender_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: gender agreement with float on decisive (non-near-tie) faces; 0 = report only.")] = ExportOptions.min_gender_agreement,
-    min_age_agreement: Annotated[float, typer.Option(min=0, max=1, help="Optional gate: age-group agreement with float on decisive faces; 0 = report only.")] = ExportOptions.min_age_agreement,
-    flip_average: Annotated[bool, typer.Option("--flip-average/--no-flip-average", help="Every file classifies the face and its mirror image in one batch of two and returns the mean (flip averaging inside the file: about 1.5 KB more, twice the arithmetic; phone, browser and `edge predict` get it with no code).")] = ExportOptions.flip_average,
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the QAT fine-tune (shuffling, dropout): one seed gives the same QAT model on CPU. Default: the run's training seed.")] = None,
+    **options,
 ) -> None:
     """Export a trained run to TFLite (float32 always; --int8 adds QAT and PTQ full-integer models) with the spec embedded.
 
@@ -252,19 +141,9 @@ def export_command(
     """
     from edge.export.exporter import export_run
 
-    if qat_epochs < 0:
-        raise EdgeError(f"--qat-epochs {qat_epochs}: must be 0 or more")
-    if calibration < 1:
-        raise EdgeError(f"--calibration {calibration}: must be at least 1 (300 or more recommended)")
-    options = ExportOptions(int8=int8, float16=float16, qat_epochs=qat_epochs, calibration=calibration,
-                            gate=GatePolicy(max_gender_drop, max_mae_increase, max_group_gender_drop,
-                                            max_group_mae_increase, group_min_faces),
-                            min_gender_agreement=min_gender_agreement, min_age_agreement=min_age_agreement,
-                            android_assets=android_assets, web_assets=web_assets, flip_average=flip_average,
-                            seed=seed)
-    if web_assets and not int8:
-        raise EdgeError("--web-assets needs --int8: the browser runs the int8 model (LiteRT.js, uint8 I/O)")
-    result = export_run(run_dir, out, options, log=_log)
+    export_options = config_from(ExportOptions, options, gate=config_from(GatePolicy, options))
+    export_options.check()
+    result = export_run(run_dir, out, export_options, log=_log)
     for artifact in result.artifacts:
         _log(f"  {artifact.path}  {artifact.size_bytes / 1024:,.1f} KB  {artifact.seconds:.1f}s")
     _log(f"export directory: {result.out_dir} (checks passed)")
@@ -272,24 +151,21 @@ def export_command(
 
 @app.command()
 @handle_errors
+@with_options(GatePolicy)
 def validate(
     export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory, a --folds export (folds/*), or a bare .tflite.")],
     data: Annotated[Path, typer.Option("--data", help="Dataset with real labelled faces (UTKFace, Adience or CSV).")],
     split: Annotated[str, typer.Option(help="test (the run's held-out split), all, or fold:K (one Adience fold).")] = "test",
     threads: Annotated[int, typer.Option(help="Threads for the multi-thread latency figure.")] = 4,
-    max_gender_drop: GenderDrop = GatePolicy.max_gender_drop,
-    max_mae_increase: MaeIncrease = GatePolicy.max_mae_increase,
     report: Annotated[Optional[Path], typer.Option(help="Report directory (default EXPORT_DIR/validation).")] = None,
     kind: KindOption = None,
     max_images: Annotated[Optional[int], typer.Option(help="Evaluate a random subset of N faces.")] = None,
     keras: Annotated[bool, typer.Option(help="Also run the Keras float model when TensorFlow is installed.")] = True,
-    labels: Annotated[Optional[LabelScheme], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
+    labels: Annotated[Optional[SchemeName], typer.Option(help="Score age groups under this scheme, from the predicted years (default: the model's own; adience8 on Adience faces, so a UTKFace model is scored on Adience's groups).")] = None,
     tta: Annotated[bool, typer.Option("--tta", help="Test-time flip averaging: each face and its mirror image, outputs averaged (twice the inference time).")] = False,
     face_crop: Annotated[bool, typer.Option("--face-crop", help="Detect each face and crop it by the spec's rule before classifying (what predict and the phone do), also for a model trained on aligned chips.")] = False,
     by: Annotated[Optional[str], typer.Option("--by", help="Print accuracy by group: a comma list of age, gender, race, group, fold (age bands 0-2, 3-9, 10-19, 20-39, 40-59, 60+; race from UTKFace names or a CSV race column; fold on Adience). Every group is always in validation.json/.md and by_group.png.")] = None,
-    max_group_gender_drop: GroupGenderDrop = GatePolicy.max_group_gender_drop,
-    max_group_mae_increase: GroupMaeIncrease = GatePolicy.max_group_mae_increase,
-    group_min_faces: GroupMinFaces = GatePolicy.group_min_faces,
+    **gate,
 ) -> None:
     """Float vs int8 side by side on real faces in the standalone LiteRT runtime, overall and by group; exit 1 when QAT int8 breaks the release gate (on average or on any group with enough faces)."""
     from edge.app.validate import ValidateOptions, run_validation
@@ -300,8 +176,7 @@ def validate(
         raise EdgeError(f"--max-images {max_images}: must be at least 1")
     options = ValidateOptions(data=data, kind=kind, split=split, threads=threads, max_images=max_images, keras=keras,
                               labels=_value(labels), tta=tta, face_crop=face_crop,
-                              gate=GatePolicy(max_gender_drop, max_mae_increase, max_group_gender_drop,
-                                              max_group_mae_increase, group_min_faces))
+                              gate=config_from(GatePolicy, gate))
     result = run_validation(export_dir, options, report, by, _log)
     if not result.gate_passed:
         from edge.console import err_console
@@ -315,7 +190,7 @@ def validate(
 @handle_errors
 def pipeline(
     data: Annotated[Optional[Path], typer.Option("--data", help="Real dataset. Omit it to run on a generated SMOKE dataset (proves the pipeline runs, not accuracy).")] = None,
-    model: Annotated[Family, typer.Option(help="Model family (the same registry as `edge train --model`).")] = Family(TrainConfig.model),
+    model: Annotated[FamilyName, typer.Option(help="Model family (the same registry as `edge train --model`).")] = FamilyName(TrainConfig.model),
     epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: the family's recipe on real data; without --data, the demo's measured setting).")] = None,
     out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,

@@ -101,3 +101,32 @@ def plot_age_by_gender(report: InspectReport, out_path: Path) -> Path:
     axis.set_title(f"{report.kind}: {report.usable:,} usable images by age group and gender")
     axis.legend()
     return save_png(figure, out_path, dpi=110)
+
+
+def print_report(report: InspectReport) -> None:
+    """The report as tables on the console: counts by age group and gender, per fold, skipped files."""
+    from rich.table import Table
+
+    from edge.console import console
+
+    console.print(f"[bold]{report.kind}[/bold] dataset at {report.root}")
+    console.print(f"usable images: [bold]{report.usable:,}[/bold]   skipped: [bold]{report.skipped.total:,}[/bold]")
+    table = Table(title=f"age group ({report.label_scheme}) x gender")
+    for column in ("age group", "male", "female", "unknown", "total"):
+        table.add_column(column, justify="right")
+    for name, counts in report.age_gender_counts.items():
+        table.add_row(name, *(f"{counts[g]:,}" for g in ("male", "female", "unknown")), f"{sum(counts.values()):,}")
+    console.print(table)
+    console.print("gender: " + ", ".join(f"{g} {c:,}" for g, c in sorted(report.gender_counts.items()))
+                  + f"; no age label: {report.age_unlabelled:,}")
+    if report.per_fold:
+        console.print("usable faces per fold: " + ", ".join(f"{f} {c:,}" for f, c in report.per_fold.items()))
+    if report.skipped.total:
+        skipped = Table(title="skipped")
+        skipped.add_column("reason")
+        skipped.add_column("count", justify="right")
+        skipped.add_column("examples")
+        for reason, info in report.skipped.to_dict().items():
+            skipped.add_row(reason, f"{info['count']:,}", ", ".join(info["examples"]))
+        console.print(skipped)
+    console.print(f"chart: {report.chart_path}" if report.chart_path else "chart: add --out DIR to draw the age-by-gender chart")

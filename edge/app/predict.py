@@ -498,6 +498,100 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
 
 
 # ---------------------------------------------------------------- video and webcam
+class _FrameReader:
+    """The frames of a capture, a damaged frame skipped: reading goes on up to the container's frame count
+    (bounded, so a wrong count in a damaged header cannot keep it spinning). Counts what it read."""
+
+    def __init__(self, capture, webcam: bool, total: int | None):
+        self.capture, self.webcam, self.total = capture, webcam, total
+        self.frames_read = 0
+
+    def __iter__(self):
+        index, failures_in_a_row = -1, 0
+        while True:
+            ok, frame = self.capture.read()
+            index += 1
+            if not ok:
+                failures_in_a_row += 1
+                if (self.webcam or self.total is None or index + 1 >= self.total
+                        or failures_in_a_row > MAX_UNREADABLE_IN_A_ROW):
+                    return
+                continue
+            failures_in_a_row = 0
+            self.frames_read += 1
+            yield index, frame
+
+
+class _AnnotatedVideo:
+    """``ANNOTATE/<name>_annotated.mp4``, opened at the first frame, written under a hidden partial name
+    and given its name (and recorded as edge's) only once complete."""
+
+    def __init__(self, annotations: AnnotationFolder, name: str, source: str | None, fps: float):
+        self.annotations, self.name, self.source, self.fps = annotations, name, source, fps
+        self.writer = self.path = self.partial = None
+
+    def write(self, frame: np.ndarray) -> None:
+        import cv2
+
+        if self.writer is None:
+            self.path = self.annotations.target(Path(f"{self.name}_annotated.mp4"), self.source)
+            self.partial = self.path.with_name(f".{self.path.stem}.partial-{os.getpid()}.mp4")
+            self.writer = cv2.VideoWriter(str(self.partial), cv2.VideoWriter_fourcc(*"mp4v"), self.fps,
+                                          (frame.shape[1], frame.shape[0]))
+        self.writer.write(frame)
+
+    def close(self, complete: bool) -> Path | None:
+        """The finished video's path, or None (nothing written, or the partial file removed)."""
+        if self.writer is None:
+            return None
+        self.writer.release()
+        if not complete:
+            Path(self.partial).unlink(missing_ok=True)
+            return None
+        os.replace(self.partial, self.path)
+        self.annotations.record(self.path, _sha256(self.path))
+        return self.path
+
+
+class _VideoOutput:
+    """What ``edge predict --video`` prints: a table, or one ``edge.predict.video/1`` JSON document."""
+
+    def __init__(self, out: TextIO, as_json: bool):
+        self.out, self.as_json, self.frames = out, as_json, 0
+
+    def header(self, header: dict) -> None:
+        self.out.write(json.dumps(header)[:-1] + ', "frames": [\n' if self.as_json else f"{'frame':>7} {'ms':>7}  faces\n")
+
+    def frame(self, index: int, faces: list, latency: float) -> None:
+        if self.as_json:
+            entry = {"frame": index, "faces": faces, "latency_ms": round(latency, 2)}
+            self.out.write(("" if self.frames == 0 else ",\n") + json.dumps(entry))
+        else:
+            self.out.write(f"{index:>7} {latency:>7.1f}  " + ("; ".join(label_text(f) for f in faces) or "-") + "\n")
+        self.out.flush()
+        self.frames += 1
+
+    def footer(self, summary: dict) -> None:
+        if self.as_json:
+            self.out.write('\n], "summary": ' + json.dumps(summary) + "}\n")
+            return
+        annotated = summary["annotated"]
+        self.out.write(f"{summary['frames']} frames, latency median {summary['latency_ms']['median']} ms, "
+                       f"p90 {summary['latency_ms']['p90']} ms" + (f", annotated: {annotated}" if annotated else "") + "\n")
+
+
+def _open_capture(source: str | int):
+    """An open OpenCV capture of a video file or webcam, its frame rate and frame count (None: unknown)."""
+    import cv2
+
+    webcam = isinstance(source, int)
+    capture = cv2.VideoCapture(source)
+    if not capture.isOpened():
+        raise EdgeError(f"webcam {source} could not be opened (is a camera attached?)" if webcam
+                        else f"{source} is not a readable video (OpenCV's FFmpeg could not open it)")
+    return capture, capture.get(cv2.CAP_PROP_FPS) or 25.0, max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))) or None
+
+
 def predict_video(model_path: Path, source: str | int, options: PredictOptions, stride: int = 1,
                   as_json: bool = False, out: TextIO | None = None, max_frames: int | None = None,
                   progress: Callable[[int, int | None], None] | None = None) -> dict:
@@ -509,99 +603,52 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     summary says how many were lost (``unread_frames``, the command then exits 1). Returns the
     summary (latency median/p90 in ms).
     """
-    import cv2
-
     from edge.preprocess import captured_stderr
 
-    out = out or sys.stdout
     if stride < 1:
         raise EdgeError("--stride must be >= 1")
     webcam = isinstance(source, int)
     if not webcam and not os.path.isfile(source):
         raise EdgeError(f"video not found: {source}")
     predictor = Predictor(model_path, options)
-    annotations = AnnotationFolder(options.annotate, [] if webcam else [str(source)]) if options.annotate else None
-    capture = cv2.VideoCapture(source)
-    if not capture.isOpened():
-        raise EdgeError(f"webcam {source} could not be opened (is a camera attached?)" if webcam
-                        else f"{source} is not a readable video (OpenCV's FFmpeg could not open it)")
-    fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-    total = max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))) or None
-    writer = None
-    annotated = partial = None
-    latencies, frames_out, frames_read, decoder_messages = [], 0, 0, 0
-    stopped_early = False
-    name = f"webcam{source}" if webcam else Path(source).stem
-    if as_json:
-        header = {"schema": VIDEO_SCHEMA, "file": str(source), "model": str(model_path), "fps": fps, "stride": stride,
-                  "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None}
-        out.write(json.dumps(header)[:-1] + ', "frames": [\n')
-    else:
-        out.write(f"{'frame':>7} {'ms':>7}  faces\n")
-    index = -1
-    failures_in_a_row = 0
+    capture, fps, total = _open_capture(source)
+    video = (_AnnotatedVideo(AnnotationFolder(options.annotate, [] if webcam else [str(source)]),
+                             f"webcam{source}" if webcam else Path(source).stem, None if webcam else str(source),
+                             fps / stride) if options.annotate else None)
+    output, reader = _VideoOutput(out or sys.stdout, as_json), _FrameReader(capture, webcam, total)
+    output.header({"schema": VIDEO_SCHEMA, "file": str(source), "model": str(model_path), "fps": fps, "stride": stride,
+                   "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None})
+    latencies, decoder_messages, stopped_early, annotated = [], 0, False, None
     try:
         # FFmpeg writes its decoding errors to fd 2: they are counted into one line, not printed per frame
         with contextlib.nullcontext() if webcam else captured_stderr() as written:
-            while True:
-                ok, frame = capture.read()
-                index += 1
-                if not ok:
-                    failures_in_a_row += 1
-                    # a damaged frame is skipped and reading goes on to the container's frame count
-                    # (bounded, so a wrong count in a damaged header cannot keep it spinning)
-                    if webcam or total is None or index + 1 >= total or failures_in_a_row > MAX_UNREADABLE_IN_A_ROW:
-                        break
-                    continue
-                failures_in_a_row = 0
-                frames_read += 1
+            for index, frame in reader:
                 if index % stride:
                     continue
                 faces, latency = predictor.predict(frame)
                 latencies.append(latency)
-                if annotations is not None:
-                    if writer is None:
-                        annotated = annotations.target(Path(f"{name}_annotated.mp4"), None if webcam else str(source))
-                        partial = annotated.with_name(f".{annotated.stem}.partial-{os.getpid()}.mp4")
-                        writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"mp4v"), fps / stride,
-                                                 (frame.shape[1], frame.shape[0]))
-                    writer.write(draw_faces(frame, faces))
-                entry = {"frame": index, "faces": faces, "latency_ms": round(latency, 2)}
-                if as_json:
-                    out.write(("" if frames_out == 0 else ",\n") + json.dumps(entry))
-                else:
-                    out.write(f"{index:>7} {latency:>7.1f}  " + ("; ".join(label_text(f) for f in faces) or "-") + "\n")
-                out.flush()
-                frames_out += 1
+                if video is not None:
+                    video.write(draw_faces(frame, faces))
+                output.frame(index, faces, latency)
                 if progress:
                     progress(index + 1, total)
-                if max_frames is not None and frames_out >= max_frames:
+                if max_frames is not None and output.frames >= max_frames:
                     stopped_early = True
                     break
             if written is not None:
                 decoder_messages = len([line for line in written().splitlines() if line.strip()])
     finally:
         capture.release()
-        if writer is not None:
-            writer.release()
-            if frames_out:  # the annotated video appears under its name only once it is complete
-                os.replace(partial, annotated)
-                annotations.record(annotated, _sha256(annotated))
-            else:
-                Path(partial).unlink(missing_ok=True)
-    if frames_out == 0 and not webcam:
+        annotated = video.close(complete=output.frames > 0) if video is not None else None
+    if output.frames == 0 and not webcam:
         raise EdgeError(f"{source}: no frame could be decoded")
-    unread = 0 if (webcam or stopped_early or total is None) else max(0, total - frames_read)
-    summary = {"frames": frames_out, "frames_read": frames_read, "frames_in_file": total, "unread_frames": unread,
-               "decoder_messages": decoder_messages,
+    unread = 0 if (webcam or stopped_early or total is None) else max(0, total - reader.frames_read)
+    summary = {"frames": output.frames, "frames_read": reader.frames_read, "frames_in_file": total,
+               "unread_frames": unread, "decoder_messages": decoder_messages,
                "latency_ms": {"median": round(float(np.median(latencies)), 2) if latencies else None,
                               "p90": round(float(np.percentile(latencies, 90)), 2) if latencies else None},
                "annotated": str(annotated) if annotated else None}
-    if as_json:
-        out.write('\n], "summary": ' + json.dumps(summary) + "}\n")
-    else:
-        out.write(f"{frames_out} frames, latency median {summary['latency_ms']['median']} ms, "
-                  f"p90 {summary['latency_ms']['p90']} ms" + (f", annotated: {annotated}" if annotated else "") + "\n")
+    output.footer(summary)
     return summary
 
 
