@@ -165,7 +165,7 @@ def check_options(config: TrainConfig) -> None:
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
     need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
     need(config.kernel in (None, 3, 5, 7), f"--kernel {config.kernel}: must be 3, 5 or 7")
-    need(config.kernel is None or config.model == "mobile",
+    need(config.kernel is None or family_defaults(config.model).kernel > 0,
          f"--kernel sets mobile's depthwise kernel: {config.model} has none")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
     need(0 < config.gender_weight <= 10, f"--gender-weight {config.gender_weight}: must be in (0, 10]")
@@ -208,7 +208,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
                           ("epochs", defaults.epochs), ("ema", defaults.ema)):
         if values[name] is None:
             values[name] = default
-    if values["kernel"] is None and config.model == "mobile":  # the other families have no depthwise kernel
+    if values["kernel"] is None and defaults.kernel:  # the other families have no depthwise kernel
         values["kernel"] = defaults.kernel
     if values["age_sigma"] is None:  # a label distribution needs age groups (not --labels age)
         values["age_sigma"] = defaults.age_sigma if values["labels"] != "age" else 0.0

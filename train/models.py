@@ -63,9 +63,20 @@ class FamilyDefaults:
     age_sigma: float = 0.0  # > 0: age trained as a Gaussian label distribution over the groups (train/losses.py)
     zoom: float = 0.0  # random scale augmentation +-zoom: faces framed tighter or wider than the chips
     degrade: float = 0.0  # share of training faces degraded like phone/web photos (train/pipeline.py)
-    kernel: int = 3  # mobile: the depthwise convolutions' kernel size (sets the receptive field, see _build_mobile)
+    kernel: int = 0  # the depthwise convolutions' kernel size (sets the receptive field, see _build_mobile); 0: none
     ema: float = 0.0  # > 0: the run's weights are an exponential moving average of the trained ones (train/averaging.py)
     options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """A model's size and shape options, resolved against its family's defaults."""
+
+    width: int
+    depth: int
+    dropout: float
+    widths: str | None = None  # fcn2hot's Dense widths; mobile's "deep" plan
+    kernel: int = 0  # the depthwise kernel size (families with depthwise layers)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,7 @@ class Family:
     name: str
     defaults: FamilyDefaults
     layout: str
-    build: Callable  # (keras, inputs, spec, width, depth, dropout, widths, kernel) -> tf_keras Model
+    build: Callable  # (keras, inputs, spec, ModelShape) -> tf_keras Model
     conv: bool = False  # a conv net: the exporter gates its int8/float32 size ratio
 
 
@@ -121,8 +132,9 @@ def build_model(family: str, spec: Spec, width: int | None = None, depth: int | 
     if defaults.group_labels_only and spec.label_scheme == "age":
         raise EdgeError(f"the {family} model classifies age groups: use --labels utk20, utk28 or adience8")
     inputs = keras.Input(spec.input_shape, name="image")
-    return entry.build(keras, inputs, spec, width or defaults.width, depth or defaults.depth,
-                       defaults.dropout if dropout is None else dropout, widths, kernel or defaults.kernel)
+    shape = ModelShape(width or defaults.width, depth or defaults.depth, defaults.dropout if dropout is None else dropout,
+                       widths, kernel or defaults.kernel)
+    return entry.build(keras, inputs, spec, shape)
 
 
 def receptive_field(model) -> int:
@@ -142,23 +154,23 @@ def receptive_field(model) -> int:
     return field if field > 1 else 0
 
 
-def _build_cnn(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
+def _build_cnn(keras, inputs, spec: Spec, shape: ModelShape):
     layers = keras.layers
     max_depth = max(1, spec.image_size.bit_length() - 2)
-    if depth > max_depth:
-        raise EdgeError(f"--depth {depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
+    if shape.depth > max_depth:
+        raise EdgeError(f"--depth {shape.depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
     x = inputs
-    for block in range(depth):
-        x = layers.Conv2D(width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
+    for block in range(shape.depth):
+        x = layers.Conv2D(shape.width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{block + 1}")(x)
     x = layers.Flatten(name="flatten")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(shape.dropout, name="dropout")(x)
     age_features = layers.Dense(128, activation="relu", name="age_dense")(x)
     gender_features = layers.Dense(64, activation="relu", name="gender_dense")(x)
     return _two_heads(keras, inputs, age_features, gender_features, spec, len(spec.age_class_names), "cnn")
 
 
-def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
+def _build_mobile(keras, inputs, spec: Spec, shape: ModelShape):
     layers = keras.layers
 
     def conv_bn(x, filters, size, strides, name):
@@ -166,36 +178,36 @@ def _build_mobile(keras, inputs, spec: Spec, width: int, depth: int, dropout: fl
         x = layers.BatchNormalization(name=f"{name}_bn")(x)
         return layers.ReLU(6.0, name=f"{name}_relu")(x)
 
-    x = conv_bn(inputs, width, 3, 2, "stem")
-    deep = widths == "deep"
+    x = conv_bn(inputs, shape.width, 3, 2, "stem")
+    deep = shape.widths == "deep"
     # (filters multiplier, stride) per depthwise-separable block: downsample early
-    plan = MOBILE_DEEP_PLAN if deep else [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:depth]
+    plan = MOBILE_DEEP_PLAN if deep else [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:shape.depth]
     for index, (multiplier, stride) in enumerate(plan, start=1):
-        x = layers.DepthwiseConv2D(kernel, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
+        x = layers.DepthwiseConv2D(shape.kernel, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
         x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
         x = layers.ReLU(6.0, name=f"dw{index}_relu")(x)
-        x = conv_bn(x, width * multiplier, 1, 1, f"pw{index}")
+        x = conv_bn(x, shape.width * multiplier, 1, 1, f"pw{index}")
     x = layers.GlobalAveragePooling2D(name="pool")(x)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(shape.dropout, name="dropout")(x)
     # deep: the parameters of the shared Dense go into more (and wider) mid-level blocks instead
     shared = x if deep else layers.Dense(256, activation="relu", name="shared_dense")(x)
     return _two_heads(keras, inputs, shared, shared, spec, len(spec.age_class_names), "mobile")
 
 
-def _build_fcn2hot(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
+def _build_fcn2hot(keras, inputs, spec: Spec, shape: ModelShape):
     layers = keras.layers
     x = layers.Flatten(name="flatten")(inputs)
-    for index, units in enumerate(_parse_widths(widths), start=1):
+    for index, units in enumerate(_parse_widths(shape.widths), start=1):
         x = layers.Dense(units, activation="relu", name=f"dense{index}")(x)
-        if dropout:
-            x = layers.Dropout(dropout, name=f"dropout{index}")(x)
+        if shape.dropout:
+            x = layers.Dropout(shape.dropout, name=f"dropout{index}")(x)
     age = layers.Dense(len(spec.age_class_names), activation="softmax", name="age_block")(x)
     gender = layers.Dense(2, activation="softmax", name="gender_block")(x)
     output = layers.Concatenate(name="age_gender")([age, gender])
     return keras.Model(inputs, output, name="fcn2hot")
 
 
-def _build_tuple(keras, inputs, spec: Spec, width: int, depth: int, dropout: float, widths, kernel: int):
+def _build_tuple(keras, inputs, spec: Spec, shape: ModelShape):
     layers = keras.layers
     x = layers.Flatten(name="flatten")(inputs)
     for index, units in enumerate(TUPLE_WIDTHS, start=1):
