@@ -63,6 +63,21 @@ def test_label_distribution_targets_decode_back_to_a_babys_age_only_with_one_yea
     assert np.allclose(age_distribution(np.asarray([30.0]), centers, 3.0)[0], plain / plain.sum(), atol=1e-6)
 
 
+def test_the_label_distribution_widens_with_age_only_when_asked():
+    np = pytest.importorskip("numpy")
+    from edge.train.pipeline import age_distribution
+
+    centers = np.asarray(get_scheme("utk20").class_centers)
+    years = np.asarray([5.0, 30.0, 70.0])
+    fixed, wide = age_distribution(years, centers, 3.0), age_distribution(years, centers, 3.0, 0.1)
+    assert np.allclose(fixed[:2], wide[:2], atol=1e-6)  # 0.1 x 30 = 3: no wider than --age-sigma below 30
+    assert (wide[2] > 0.01).sum() > (fixed[2] > 0.01).sum()  # at 70 the spread is 7 years, not 3
+    from edge.train.config import TrainConfig, check_options
+
+    with pytest.raises(EdgeError, match="--age-sigma > 0"):
+        check_options(TrainConfig(data="x", age_sigma=0, age_sigma_per_year=0.1))
+
+
 def test_gender_is_zero_male_one_female_everywhere():
     assert [parse_gender(g) for g in ("m", "M", "male", "0", "f", "female", "1", "u", "")] == [0, 0, 0, 0, 1, 1, 1, None, None]
 

@@ -86,6 +86,9 @@ class TrainConfig:
     age_sigma: float | None = option(None, help="mobile/cnn: train age as a Gaussian label distribution over the groups "
                                      "with this spread in years, plus an L1 term on the expected age (DLDL-v2); 0 = "
                                      "one-hot groups.", panel=RECIPE, default_help=_family("age_sigma"))
+    age_sigma_per_year: float = option(0.0, help="The label distribution widens with age from 10 years on: its spread is "
+                                       "max(--age-sigma, THIS x age), as guesses of older faces spread wider "
+                                       "(e.g. 0.1: 6 years at 60); 0 = the same spread at every age.", panel=RECIPE)
     zoom: float | None = option(None, help="Random scale augmentation +-ZOOM (0.35 = faces framed up to 35% tighter or "
                                 "wider than the training images, as crops from other sources and phone detectors are).",
                                 panel=RECIPE, default_help=_family("zoom"))
@@ -162,6 +165,7 @@ def check_options(config: TrainConfig) -> None:
     need(config.labels is None or config.labels in SCHEME_NAMES, f"--labels must be one of {', '.join(SCHEME_NAMES)}")
     need(config.color is None or config.color in COLORS, "--color must be gray or rgb")
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
+    need(0 <= config.age_sigma_per_year <= 0.5, f"--age-sigma-per-year {config.age_sigma_per_year}: must be 0..0.5")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
     need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
     need(config.kernel in (None, 3, 5, 7), f"--kernel {config.kernel}: must be 3, 5 or 7")
@@ -190,6 +194,8 @@ def check_options(config: TrainConfig) -> None:
     need(not config.teacher_labels or (family_layout(config.model) == TWO_HEADS and config.labels != "age"
                                        and age_sigma > 0),
          "--teacher-labels distils age-group distributions: it needs mobile or cnn, group labels and --age-sigma > 0")
+    need(not config.age_sigma_per_year or age_sigma > 0,
+         "--age-sigma-per-year widens the label distribution: it needs --age-sigma > 0 (mobile's default)")
     if config.img_size and config.depth and config.model == "cnn":
         need(2 ** config.depth <= config.img_size,
              f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")

@@ -23,7 +23,7 @@ MAX_SHIFT_FRACTION = 0.06
 MAX_BRIGHTNESS_DELTA = 0.1  # fraction of the full pixel range
 
 
-def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np.ndarray:
+def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float, sigma_per_year: float = 0.0) -> np.ndarray:
     """Gaussian label distribution over the age groups (DLDL): p_k ~ w_k exp(-(c_k - y)^2 / 2 sigma^2).
 
     A 20-year-old and a 24-year-old share a group but not a target: the soft label says where
@@ -32,7 +32,8 @@ def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np
     unequal width (utk28's one-year groups beside five-year ones) get the Gaussian's mass over their
     range, not its density at their centre; for equal widths (utk20) it cancels. With one-year
     groups the width is ``clip(years / 3, 1, sigma)``: a 1-year-old's target stays near 1 instead
-    of a 3-year Gaussian cut at 0, whose median says 2.5.
+    of a 3-year Gaussian cut at 0, whose median says 2.5. ``sigma_per_year`` > 0 widens it with age,
+    ``max(sigma, sigma_per_year * years)``, as people's own guesses of an older face spread wider.
     """
     from edge.decode import group_bounds
 
@@ -40,6 +41,8 @@ def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np
     sigmas = np.full(len(years), float(sigma))
     if widths.min() < 2:  # one-year groups ask for a child's age to the year: the width follows the age
         sigmas = np.clip(np.asarray(years, np.float64) / 3.0, 1.0, max(sigma, 1.0))
+    if sigma_per_year > 0:
+        sigmas = np.where(years >= 10, np.maximum(sigmas, sigma_per_year * np.asarray(years, np.float64)), sigmas)
     logits = -np.square(centers[None, :] - years[:, None]) / (2.0 * sigmas[:, None] ** 2) + np.log(widths)[None, :]
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -48,7 +51,7 @@ def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float) -> np
 def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
                   age_class_weights: dict[int, float] | None = None, age_sigma: float = 0.0,
                   age_centers: tuple[float, ...] = (), teacher: TeacherLabels | None = None,
-                  teacher_weight: float = 0.0):
+                  teacher_weight: float = 0.0, age_sigma_per_year: float = 0.0):
     """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss.
 
     With ``age_sigma`` > 0 (two-head families, group schemes) the age target is K+1 columns:
@@ -70,7 +73,7 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
         elif age_sigma > 0:
             centers = np.asarray(age_centers, np.float64)
             years = np.where(np.isnan(targets.age_years), centers[np.maximum(targets.age_class, 0)], targets.age_years)
-            distribution = age_distribution(years, centers, age_sigma)
+            distribution = age_distribution(years, centers, age_sigma, age_sigma_per_year)
             if teacher is not None:
                 distribution = blend(distribution, teacher.age_distribution, teacher_weight)
             age_y = np.concatenate([distribution, years[:, None].astype(np.float32)], 1)

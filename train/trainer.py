@@ -470,7 +470,8 @@ def _split_datasets(run: SplitRun):
         distil = run.teacher.subset(index) if run.teacher is not None and training else None
         y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), run.num_classes, weights,
                                   age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers,
-                                  teacher=distil, teacher_weight=config.teacher_weight)
+                                  teacher=distil, teacher_weight=config.teacher_weight,
+                                  age_sigma_per_year=config.age_sigma_per_year)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
         return make_dataset(run.images[index], y, weight, spec, config.batch, training, config.seed,
                             augment=training and config.augment, zoom=config.zoom or 0.0,
