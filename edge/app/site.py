@@ -12,7 +12,8 @@ works under any sub-path of any HTTPS host:
 - ``assets/web_assets.json``    the model manifest: the one ``no-store`` file;
 - ``v/<hash>/page/...``         style.css, src/*.js, icons: immutable, the hash is their content's;
 - ``v/<hash>/litert/...``       LiteRT.js (its JS and WebAssembly, from web_demo/node_modules);
-- ``v/<hash>/assets/...``       the model, detector, golden faces and labels the manifest names.
+- ``v/<hash>/assets/...``       the model, detector, golden faces and labels the manifest names (and, for
+                                a flip-averaged export, the one-pass model of the page's "Faster" setting).
 
 A new export changes the assets hash, hence the URLs, the service worker's version and its cache.
 
@@ -45,14 +46,16 @@ ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-
 CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm",
                  ".json": "application/json", ".tflite": "application/octet-stream", ".css": "text/css",
                  ".html": "text/html; charset=utf-8", ".png": "image/png", ".jpg": "image/jpeg",
-                 ".txt": "text/plain; charset=utf-8", ".webmanifest": "application/manifest+json"}
-COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".css", ".html", ".txt", ".webmanifest", ".tflite"}
+                 ".txt": "text/plain; charset=utf-8", ".webmanifest": "application/manifest+json",
+                 ".map": "application/json"}
+COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".css", ".html", ".txt", ".webmanifest", ".tflite", ".map"}
 PAGE_FILES = ("style.css",)
 PAGE_FOLDERS = (("src", ".js"), ("icons", ".png"))
 BENCH_ONLY = {"src/bench.js"}  # the benchmark harness: served only with bench=True
-LITERT_FILES = {  # package folder -> files the page loads (the loader picks one WebAssembly variant)
-    "@litertjs/core": ("dist/index.js",),
-    "@litertjs/wasm-utils": ("dist/index.js",),
+LITERT_FILES = {  # package folder -> files the page loads (the loader picks one WebAssembly variant), and the
+    # source maps its modules name (sourceMappingURL): a browser's developer tools fetch them, never the page
+    "@litertjs/core": ("dist/index.js", "dist/index.js.map"),
+    "@litertjs/wasm-utils": ("dist/index.js", "dist/index.js.map"),
 }
 LITERT_WASM = Path("@litertjs") / "core" / "wasm"
 # benchmarks/web_latency.mjs compares face-api.js in bench.html (served only with bench=True)
@@ -208,19 +211,32 @@ def _asset_files(assets: Path) -> dict[str, Path]:
             raise EdgeError(f"{path} is not readable JSON ({error}): write the web assets again") from None
 
     manifest = read_json(MODEL_MANIFEST)
-    names = [manifest.get("model"), manifest.get("detector"), manifest.get("labels"), manifest.get("golden")]
+    looks = manifest.get("looks") if isinstance(manifest.get("looks"), dict) else {}
+    goldens = [manifest.get("golden")] + [look.get("golden") for look in looks.values() if isinstance(look, dict)]
+    names = [manifest.get("model"), manifest.get("detector"), manifest.get("labels"), *goldens,
+             *(look.get("model") for look in looks.values() if isinstance(look, dict))]
     if manifest.get("detector"):
         names.append(read_json(manifest["detector"]).get("file"))
-    if manifest.get("golden"):
-        names += [face.get("image") for face in read_json(manifest["golden"]).get("faces", [])]
+    for golden in dict.fromkeys(name for name in goldens if isinstance(name, str) and name):
+        names += [face.get("image") for face in read_json(golden).get("faces", [])]
     files = {}
     for name in names:
         if isinstance(name, str) and name and not name.startswith("/") and ".." not in Path(name).parts:
             if _inside(assets / name, assets):
                 files[name] = assets / name
-    if manifest.get("model") not in files:
+    models = [manifest.get("model")] + [look.get("model") for look in looks.values() if isinstance(look, dict)]
+    if any(model not in files for model in models):
         raise EdgeError(f"{assets / MODEL_MANIFEST} names a model that is not in {assets}: write the web assets again")
     return files
+
+
+def _default_files(assets: Path, names) -> set[str]:
+    """The asset files every visit loads (the service worker keeps them at install): not the golden
+    faces, not the model of the setting that is not the default (kept once the page loads it)."""
+    manifest = json.loads((assets / MODEL_MANIFEST).read_text())
+    looks = manifest.get("looks") if isinstance(manifest.get("looks"), dict) else {}
+    other = {look.get("model") for key, look in looks.items() if isinstance(look, dict) and key != manifest.get("default_looks")}
+    return {name for name in names if not name.startswith("golden") and name not in other}
 
 
 def _render(template: Path, values: dict[str, str]) -> bytes:
@@ -249,7 +265,7 @@ def build_site(assets: Path, demo: Path, bench: bool = False) -> Site:
     # what the service worker stores at install (the runtime: what the page reports it loaded)
     precache = ["./", "manifest.webmanifest", f"assets/{MODEL_MANIFEST}",
                 *(f"{folders['page']}/{name}" for name in page if name not in BENCH_ONLY),
-                *(f"{folders['assets']}/{name}" for name in asset_files if not name.startswith("golden"))]
+                *(f"{folders['assets']}/{name}" for name in sorted(_default_files(assets, asset_files)))]
     values = {**folders, "version": version, "precache": json.dumps(precache)}
     html = CONTENT_TYPES[".html"]
     routes["index.html"] = Entry(html, REVALIDATE, data=_render(demo / "index.html", values))
