@@ -6,8 +6,13 @@
 //   node benchmarks/web_latency.mjs --export runs/mobile-utk/export --list /tmp/adience_faces.json
 //   node benchmarks/web_latency.mjs --export runs/mobile-utk/export --throttle 4 --threads 1
 // --throttle N: Chromium's CPU throttling (DevTools Emulation.setCPUThrottlingRate), like a mid-range
-// phone; --threads 1: LiteRT.js's threaded build (edge serve makes the page cross-origin isolated).
-// Page load: a phone-sized first visit and a repeat visit in one profile, bytes counted by the server.
+// phone, for the per-face run; --threads 1: LiteRT.js's threaded build (edge serve makes the page
+// cross-origin isolated). A flip-averaged export's web assets also hold the page's "one look per face"
+// file: it is timed in the same run, face by face beside the default file and face-api.js.
+// Page load (--load-throttles 1,4, each with --loads fresh profiles, for each setting of the page):
+// a phone-sized first visit and a repeat visit in one profile, bytes counted by the server, and two
+// times from the navigation: "interactive" (the photo and camera buttons work) and "model ready"
+// (a face can be classified: engine, model and face finder compiled).
 //
 // The export must be an `edge export --int8` directory (its web/ assets are written by `edge serve`
 // when missing). Without --list the faces are the UTKFace test split of its split.json, evenly
@@ -25,7 +30,7 @@ import { DEVICES, launch } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = { export: 'runs/mobile-utk/export', faces: 300, data: '../shared/data/utkface', loads: 3,
-  python: path.join(root, '.venv/bin/python'), throttle: 1, threads: 0 };
+  python: path.join(root, '.venv/bin/python'), throttle: 1, threads: 0, 'load-throttles': '1,4' };
 for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 
 function startServer() {
@@ -121,10 +126,10 @@ function serverBytes(server) {
   });
 }
 
-async function throttled(context, page) {
-  if (Number(options.throttle) > 1) {
+async function throttled(context, page, rate = Number(options.throttle)) {
+  if (rate > 1) {
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate: Number(options.throttle) });
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
   }
 }
 
@@ -134,30 +139,37 @@ async function ready(page) {
   if (state !== 'ready') throw new Error(`page did not get ready: ${await page.textContent('#message')}`);
 }
 
-async function pageLoad(server, url) {
+/** Seconds from the navigation's start: the buttons working ("interactive") and the model ready. */
+async function readyTimes(page) {
+  return page.evaluate(() => ({ interactive: window.edgeDemo.interactiveSeconds, model: window.edgeDemo.loadSeconds }));
+}
+
+async function pageLoad(server, url, rate, looks) {
   // a fresh profile: a phone's first visit (nothing cached), then a repeat visit in the same profile
   const { browser, close } = await launch();
+  const address = `${url}?looks=${looks}`;
   try {
     const context = await browser.newContext({ ...DEVICES.phone });
     let page = await context.newPage();
-    await throttled(context, page);
+    await throttled(context, page, rate);
     const before = await serverBytes(server);
-    let started = Date.now();
-    await page.goto(url);
+    await page.goto(address);
     await ready(page);
-    const seconds = (Date.now() - started) / 1000;
+    const first = await readyTimes(page);
     await page.waitForFunction(() => document.body.dataset.offline, null, { timeout: 120000 });
-    const first = await serverBytes(server);
+    const firstBytes = await serverBytes(server);
     await page.close();
     page = await context.newPage();
-    await throttled(context, page);
-    started = Date.now();
-    await page.goto(url);
+    await throttled(context, page, rate);
+    await page.goto(address);
     await ready(page);
-    const repeatSeconds = (Date.now() - started) / 1000;
-    const repeat = await serverBytes(server);
+    const repeat = await readyTimes(page);
+    const repeatBytes = await serverBytes(server);
     const threads = await page.evaluate(() => window.edgeDemo.threads);
-    return { seconds, repeatSeconds, bytes: first - before, repeatBytes: repeat - first, threads };
+    const shown = await page.evaluate(() => document.body.dataset.looks);
+    if (shown !== looks) throw new Error(`the page used the '${shown}' setting, not '${looks}'`);
+    return { rate, looks, interactive: first.interactive, seconds: first.model, repeatInteractive: repeat.interactive,
+      repeatSeconds: repeat.model, bytes: firstBytes - before, repeatBytes: repeatBytes - firstBytes, threads };
   } finally {
     await close();
   }
@@ -166,8 +178,14 @@ async function pageLoad(server, url) {
 async function main() {
   const { server, url } = await startServer();
   try {
+    const manifest = await (await fetch(`${url}assets/web_assets.json`)).json(); // as the page reads it
+    const settings = manifest.looks ? Object.keys(manifest.looks).sort().reverse() : ['two']; // two, one
     const loads = [];
-    for (let i = 0; i < Number(options.loads); i++) loads.push(await pageLoad(server, url));
+    for (const rate of String(options['load-throttles']).split(',').map(Number).filter((r) => r >= 1)) {
+      for (const looks of settings) {
+        for (let i = 0; i < Number(options.loads); i++) loads.push(await pageLoad(server, url, rate, looks));
+      }
+    }
     const listed = options.list ? listFaces(options.list) : null;
     const { faces, testSize } = listed ? { faces: listed.faces, testSize: null } : testFaces();
     const { browser, close } = await launch();
@@ -208,6 +226,19 @@ async function main() {
       return scored;
     };
     const ours = run.ours.map((r) => r.ms), theirs = run.theirs.map((r) => r.ms);
+    const one = run.oursOne ? run.oursOne.map((r) => r.ms) : null;
+    const loadSummary = {};
+    for (const load of loads) {
+      const key = `x${load.rate}_${load.looks}`;
+      (loadSummary[key] ??= []).push(load);
+    }
+    for (const [key, list] of Object.entries(loadSummary)) {
+      loadSummary[key] = { loads: list.length, interactive_s_median: round(median(list.map((l) => l.interactive))),
+        model_ready_s_median: round(median(list.map((l) => l.seconds))),
+        repeat_interactive_s_median: round(median(list.map((l) => l.repeatInteractive))),
+        repeat_model_ready_s_median: round(median(list.map((l) => l.repeatSeconds))),
+        first_visit_bytes: list[0].bytes, repeat_visit_bytes: list[0].repeatBytes, page_threads: list[0].threads };
+    }
     const result = {
       export: options.export, faces: faces.length, test_split_size: testSize,
       ...(listed ? { list: options.list, list_source: listed.source, list_kind: listed.kind, list_total_records: listed.total,
@@ -220,10 +251,12 @@ async function main() {
         model_only_median: round(median(run.ours.map((r) => r.model_ms)), 3) },
       faceapi_ms: { median: round(median(theirs), 3), p90: round(percentile(theirs, 0.9), 3), mean: round(mean(theirs), 3) },
       speedup_median: round(median(theirs) / median(ours), 1), speedup_mean: round(mean(theirs) / mean(ours), 1),
+      ...(one ? { ours_one_look_ms: { median: round(median(one), 3), p90: round(percentile(one, 0.9), 3), mean: round(mean(one), 3),
+        model_only_median: round(median(run.oursOne.map((r) => r.model_ms)), 3) },
+      speedup_one_look_median: round(median(theirs) / median(one), 1), speedup_one_look_mean: round(mean(theirs) / mean(one), 1),
+      ours_one_look_accuracy: score(run.oursOne) } : {}),
       ours_accuracy: score(run.ours), faceapi_accuracy: score(run.theirs),
-      page_load: { seconds_median: round(median(loads.map((l) => l.seconds)), 2),
-        repeat_seconds_median: round(median(loads.map((l) => l.repeatSeconds)), 2), first_visit_bytes: loads[0].bytes,
-        repeat_visit_bytes: loads[0].repeatBytes, page_threads: loads[0].threads },
+      page_load: loadSummary,
     };
     console.log(listed
       ? `faces: ${result.faces} from ${options.list} (${listed.kind ?? 'faces'} in ${listed.source}, ${listed.total} records; `
@@ -234,6 +267,12 @@ async function main() {
       + `${result.faceapi_ms.mean}) -> ${result.speedup_median}x faster by median, ${result.speedup_mean}x by mean`);
     console.log(`accuracy: ours MAE ${result.ours_accuracy.mae_years} y, gender ${(100 * result.ours_accuracy.gender_accuracy).toFixed(1)}%; `
       + `face-api.js MAE ${result.faceapi_accuracy.mae_years} y, gender ${(100 * result.faceapi_accuracy.gender_accuracy).toFixed(1)}%`);
+    if (one) {
+      console.log(`one look per face (same weights, same run): ours ${result.ours_one_look_ms.median} ms (${result.ours_one_look_ms.p90}, `
+        + `${result.ours_one_look_ms.mean}; model alone ${result.ours_one_look_ms.model_only_median}) -> `
+        + `${result.speedup_one_look_median}x faster than face-api.js by median, ${result.speedup_one_look_mean}x by mean; `
+        + `MAE ${result.ours_one_look_accuracy.mae_years} y, gender ${(100 * result.ours_one_look_accuracy.gender_accuracy).toFixed(1)}%`);
+    }
     if (withGroup.length) {
       const pct = (value) => `${(100 * value).toFixed(1)}%`;
       console.log(`Adience 8 groups (${withGroup.length} faces; predicted years -> group by edge.labels' rule): `
@@ -246,9 +285,12 @@ async function main() {
         + `face-api.js ${theirs.mean_predicted_years}; exact ours ${pct(ours.exact)}, face-api.js ${pct(theirs.exact)}`);
     }
     }
-    console.log(`page load (phone profile, localhost, CPU x${options.throttle}): first visit ${result.page_load.seconds_median} s `
-      + `median of ${loads.length}, ${(result.page_load.first_visit_bytes / 1e6).toFixed(2)} MB sent; repeat visit `
-      + `${result.page_load.repeat_seconds_median} s, ${(result.page_load.repeat_visit_bytes / 1e3).toFixed(1)} KB sent`);
+    for (const [key, load] of Object.entries(result.page_load)) {
+      console.log(`page load ${key} (phone profile, localhost; median of ${load.loads}): first visit interactive `
+        + `${load.interactive_s_median} s, model ready ${load.model_ready_s_median} s, `
+        + `${(load.first_visit_bytes / 1e6).toFixed(2)} MB sent; repeat visit interactive ${load.repeat_interactive_s_median} s, `
+        + `model ready ${load.repeat_model_ready_s_median} s, ${(load.repeat_visit_bytes / 1e3).toFixed(1)} KB sent`);
+    }
     console.log(JSON.stringify(result));
   } finally {
     server.kill('SIGTERM');

@@ -107,6 +107,36 @@ def bare_model_url(exported_run):
     server.shutdown()
 
 
+SHIPPED_MODEL = PROJECT_ROOT / "android_demo" / "app" / "src" / "main" / "assets" / "model.tflite"
+
+
+@pytest.fixture(scope="module")
+def shipped_looks(utkface_dir, tmp_path_factory):
+    """The shipped (trained, flip-averaged) model's web assets with its one-look twin, and 8 real faces as
+    PNG (decoded alike by OpenCV and the browser): a model whose two files give different outputs."""
+    import cv2
+
+    from edge.export.web import write_web_assets_for_model
+
+    _toolchain()
+    folder = tmp_path_factory.mktemp("shipped")
+    write_web_assets_for_model(SHIPPED_MODEL, folder / "assets", log=lambda message: None)
+    faces = []
+    for number, chip in enumerate(sorted(utkface_dir.glob("*.jpg"))[::997][:8]):
+        faces.append(folder / f"face_{number}.png")
+        cv2.imwrite(str(faces[-1]), cv2.imread(str(chip)))
+    return folder / "assets", faces
+
+
+@pytest.fixture(scope="module")
+def shipped_url(shipped_looks):
+    from edge.app.serve import make_server
+
+    server = make_server(shipped_looks[0], port=0, quiet=True, log=lambda message: None)
+    yield _start(server)
+    server.shutdown()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -151,7 +181,8 @@ def page_files(web_assets, scene, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def session(web_assets, page_url, bare_model_url, static_site, scene, page_files, tmp_path_factory):
+def session(web_assets, page_url, bare_model_url, static_site, scene, page_files, shipped_looks, shipped_url,
+            tmp_path_factory):
     """Every page scenario in ONE headless Chromium; returns {scenario: what the page showed}."""
     golden = json.loads((web_assets / "golden.json").read_text())
     shots = tmp_path_factory.mktemp("screens")
@@ -160,6 +191,10 @@ def session(web_assets, page_url, bare_model_url, static_site, scene, page_files
         {"name": "golden_photos", "kind": "photos", "url": page_url, "whole": True, "device": "desktop",
          "files": [str(web_assets / face["image"]) for face in golden["faces"]]},
         {"name": "golden_check", "kind": "golden", "url": page_url},
+        {"name": "one_look", "kind": "looks", "url": page_url, "device": "phone", "looks": "one",
+         "files": [str(web_assets / face["image"]) for face in golden["faces"]]},
+        {"name": "shipped_one_look", "kind": "looks", "url": shipped_url, "device": "desktop", "looks": "one",
+         "golden": False, "files": [str(face) for face in shipped_looks[1]]},
         {"name": "phone", "kind": "layout", "url": page_url, "device": "phone", "repick": True,
          "files": [scene_path, str(page_files / "no_face.png"), scene_path], "screenshot": str(shots / "phone.png")},
         {"name": "desktop", "kind": "layout", "url": page_url, "device": "desktop", "files": [scene_path],
@@ -310,6 +345,86 @@ def test_page_golden_self_check_passes(session):
     assert shown["messageKind"] == "ok", shown["message"]
     assert re.match(r"^(\d+)/\1 golden faces decode to Python's labels, gender probability, \"not sure\", age ranges;",
                     shown["message"]), shown["message"]
+
+
+# --- 2b. the "one look per face" setting -----------------------------------------------------------
+
+def test_one_pass_web_model_is_the_flip_averaged_files_face_path(exported_run, web_assets):
+    """export/web.py's graph surgery: the one-pass file holds the flip-averaged file's weights, reads the face
+    once (uint8 I/O, batch 1, spec says not flip averaged), and its network is the face row bit for bit."""
+    from edge.errors import CheckFailed, EdgeError
+    from edge.export.web import check_one_pass_model, make_one_pass_model
+
+    manifest = json.loads((web_assets / "web_assets.json").read_text())
+    assert manifest["default_looks"] == "two" and manifest["looks"]["two"]["model"] == manifest["model"]
+    one = manifest["looks"]["one"]
+    assert one["parity_check"]["network_max_difference_steps"] == 0 and one["parity_check"]["outputs_max_difference_steps"] <= 1
+    model = TFLiteModel(web_assets / one["model"])
+    two = TFLiteModel(web_assets / manifest["model"])
+    size = model.spec.image_size
+    assert model.input["dtype"] == np.uint8 and list(model.input["shape_signature"]) == [1, size, size, 3]
+    assert model.spec.flip_averaged is False and two.spec.flip_averaged is True
+    assert [o.quantization for o in model.spec.outputs] == [o.quantization for o in two.spec.outputs]
+    # the one-pass golden file is Python's outputs of this file
+    golden = json.loads((web_assets / one["golden"]).read_text())
+    for face in golden["faces"]:
+        x = preprocess_file(web_assets / face["image"], model.spec)
+        ours = python_outputs(model, x)
+        for out in model.spec.outputs:
+            assert np.allclose(ours[out.name], face["dequantized_outputs"][out.name], atol=1e-5)
+    # negative: a file that is already one pass is refused, and a 'one-pass' file that still averages fails the check
+    shipped = (exported_run("mobile") / "model_int8_qat.tflite").read_bytes()
+    with pytest.raises(EdgeError, match="already reads each face once"):
+        make_one_pass_model(make_one_pass_model(shipped))
+    with pytest.raises(CheckFailed):
+        check_one_pass_model(shipped, shipped, [preprocess_file(web_assets / face["image"], model.spec) for face in golden["faces"]])
+
+
+def test_page_one_look_setting_switches_file_matches_python_and_is_remembered(web_assets, session):
+    """Settings -> "Faster: one look per face": the page reads golden faces with the one-pass file (its outputs
+    within one step of Python's for THAT file; the next test shows the two files apart), the golden self-check
+    passes against golden_one_pass.json, the setting is remembered across a reload, and the panel keeps the
+    phone rules (touch targets >= 44 px, text >= 14 px)."""
+    manifest = json.loads((web_assets / "web_assets.json").read_text())
+    one = TFLiteModel(web_assets / manifest["looks"]["one"]["model"])
+    golden = json.loads((web_assets / manifest["looks"]["one"]["golden"]).read_text())
+    shown = scenario(session, "one_look")
+    assert shown["before"] == "two" and shown["remembered"] == "one", (shown["before"], shown["remembered"])
+    assert "model_one_pass.tflite" in shown["modelInfoAfterSwitch"] and "read twice" not in shown["modelInfoAfterSwitch"]
+    assert_layout_facts(shown["layout"], [], "settings open")
+    assert {"looks-one", "looks-two"} <= {t["id"] for t in shown["layout"]["targets"]}  # the radio labels were measured
+    results = shown["photos"]["results"]
+    assert len(results) == len(golden["faces"]) and shown["photos"]["looks"] == "one"
+    for face, result in zip(golden["faces"], results):
+        x = preprocess_file(web_assets / face["image"], one.spec)
+        assert_within_one_step(one, result, python_outputs(one, x), f"one look, {face['image']}")
+        assert calibrated_differences(result["decoded"], face["decoded"]) == [], (face["image"], result["decoded"])
+    assert shown["golden"]["messageKind"] == "ok", shown["golden"]["message"]
+
+
+def test_page_one_look_on_the_shipped_model_is_pythons_one_pass_file_not_the_two_looks_file(shipped_looks, session):
+    """The shipped (trained) model, whose two files disagree: the page's outputs after the switch are
+    Python's for the one-pass file within one step, and on some face more than a step away from the
+    flip-averaged file's -- so a page that kept the two-looks file fails here."""
+    assets, faces = shipped_looks
+    manifest = json.loads((assets / "web_assets.json").read_text())
+    one = TFLiteModel(assets / manifest["looks"]["one"]["model"])
+    two = TFLiteModel(assets / manifest["model"])
+    shown = scenario(session, "shipped_one_look")
+    assert shown["before"] == "two" and shown["photos"]["looks"] == "one" and shown["remembered"] == "one"
+    results = shown["photos"]["results"]
+    assert len(results) == len(faces)
+    python_apart = page_apart = 0
+    for path, result in zip(faces, results):
+        x = preprocess_file(path, one.spec)
+        assert_within_one_step(one, result, python_outputs(one, x), f"one look, {path.name}")
+        flip = python_outputs(two, x)
+        python_apart += any(np.max(np.abs(python_outputs(one, x)[o.name] - flip[o.name])) > 1.5 * o.quantization.scale
+                            for o in two.spec.outputs)
+        page_apart += any(np.max(np.abs(np.asarray(result["dequantized"][o.name]) - flip[o.name])) > 1.5 * o.quantization.scale
+                          for o in two.spec.outputs)
+    assert python_apart, "the one-pass file gives the flip-averaged file's outputs on every face: it is not one pass"
+    assert page_apart, "the page's outputs are the two-looks file's: the setting did not switch the file"
 
 
 # --- 3. detection and the crop rule ----------------------------------------------------------------
@@ -492,7 +607,9 @@ def test_edge_site_served_by_a_plain_static_server(session, static_site, scene, 
     assert {"index.html", "sw.js", "manifest.webmanifest", "_headers", "assets/web_assets.json"} <= files
     assert any(name.endswith("/assets/model.tflite") for name in files)
     assert any(name.endswith("/core/wasm/litert_wasm_internal.wasm") for name in files)
-    assert not any(name.endswith((".map", "package.json", ".d.ts")) for name in files)  # only what the page loads
+    assert not any(name.endswith(("package.json", ".d.ts")) for name in files)  # only what the page loads,
+    maps = sorted(name.split("/litert/")[-1] for name in files if name.endswith(".map"))  # and the maps its modules name
+    assert maps == ["core/dist/index.js.map", "wasm-utils/dist/index.js.map"], maps
     assert "Cross-Origin-Embedder-Policy: require-corp" in (folder / "_headers").read_text()
     # precompressed twins for hosts that serve them: brotli and gzip of each compressible file, the same bytes
     import gzip

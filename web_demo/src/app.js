@@ -17,10 +17,12 @@ const WASM_DIRECTORY = `./${SITE.litert}/core/wasm/`;
 const ASSETS = `./${SITE.assets}/`;
 const MODEL_MANIFEST = './assets/web_assets.json';
 const LABEL_GAP = 2; // px between a label and its box or another label
+const LOOKS_KEY = 'edge.looks'; // the "two looks" / "one look" setting, remembered on this device
+const LOOKS_WORDS = { two: 'more accurate: two looks per face', one: 'faster: one look per face' };
 
 const $ = (id) => document.getElementById(id);
 const state = { classifier: null, detector: null, manifest: null, stream: null, facing: 'user', running: false,
-  lastFiles: [], frames: 0, analysed: 0, resumeCamera: false };
+  lastFiles: [], frames: 0, analysed: 0, resumeCamera: false, looks: null, ready: null };
 
 function setStatus(text) { $('status').textContent = text; }
 
@@ -33,12 +35,15 @@ function showMessage(text, kind = 'error') {
 
 function setState(name) { document.body.dataset.state = name; }
 
+// Photos and the camera work from the first paint: what is picked before the model is ready waits
+// for it (the status says so in words); only a failed load disables them.
 function enableControls() {
   const ready = Boolean(state.classifier && state.detector);
-  $('camera').disabled = !ready;
-  $('photo').disabled = !ready;
-  $('photo-button').setAttribute('aria-disabled', String(!ready));
-  $('golden').disabled = !ready || !state.manifest?.golden;
+  const usable = document.body.dataset.state !== 'error';
+  $('camera').disabled = !usable;
+  $('photo').disabled = !usable;
+  $('photo-button').setAttribute('aria-disabled', String(!usable));
+  $('golden').disabled = !ready || !goldenFile();
   $('switch').hidden = $('stop').hidden = !state.stream;
   $('camera').hidden = Boolean(state.stream);
 }
@@ -66,25 +71,88 @@ function describeModel() {
     + `runtime LiteRT.js (WebAssembly, ${runtimeInfo.threads ? 'threads' : 'one thread'}); version ${SITE.version}`;
 }
 
+// --- the "two looks" / "one look" setting ----------------------------------------------------------
+
+/** The manifest's entry for a setting: {model, golden}; a model without the setting has only "two". */
+function lookFiles(looks) {
+  return state.manifest?.looks?.[looks] ?? { model: state.manifest?.model, golden: state.manifest?.golden };
+}
+
+function goldenFile() { return state.manifest ? lookFiles(state.looks).golden : null; }
+
+/** ?looks=one|two, else what this device remembers, else the manifest's default. */
+function chosenLooks(manifest) {
+  const offered = Object.keys(manifest.looks ?? {});
+  let remembered = null;
+  try { remembered = localStorage.getItem(LOOKS_KEY); } catch { /* storage off: the default */ }
+  for (const wanted of [params.get('looks'), remembered]) if (offered.includes(wanted)) return wanted;
+  return manifest.default_looks ?? 'two';
+}
+
+function showLooks() {
+  const offered = Boolean(state.manifest?.looks);
+  $('settings').hidden = !offered;
+  for (const input of document.querySelectorAll('input[name=looks]')) input.checked = input.value === state.looks;
+  document.body.dataset.looks = state.looks ?? '';
+}
+
+async function onLooks(looks) {
+  if (looks === state.looks || !state.manifest?.looks?.[looks]) return;
+  try { localStorage.setItem(LOOKS_KEY, looks); } catch { /* not remembered: still used now */ }
+  showMessage('');
+  setState('busy');
+  setStatus(`Loading the ${LOOKS_WORDS[looks].split(':')[0]} setting…`);
+  try {
+    const name = lookFiles(looks).model;
+    state.classifier = await loadClassifier(await fetchBytes(ASSETS + name), name);
+    state.looks = looks;
+    describeModel();
+    setStatus(`Now ${LOOKS_WORDS[looks]}.`);
+  } catch (error) {
+    showMessage(`The ${LOOKS_WORDS[looks].split(':')[0]} setting did not load (${error.message}); still ${LOOKS_WORDS[state.looks]}.`);
+  }
+  showLooks();
+  if (state.lastFiles.length && !state.stream) await onPhotos(state.lastFiles); // the same photos, read again
+  else setState('done');
+}
+
+// --- loading: everything in parallel, said in words -------------------------------------------------
+
 async function loadEverything() {
-  const started = performance.now();
-  try {
-    await initRuntime(WASM_DIRECTORY, { threads: params.get('threads') !== '0' });
-  } catch (error) {
+  const parts = 3; // the engine (LiteRT.js), the age and gender model, the face finder
+  let done = 0;
+  const progress = (value) => {
+    done += 1;
+    if (done < parts) setStatus(`Getting ready: ${done} of ${parts} parts loaded. You can already pick photos.`);
+    return value;
+  };
+  setStatus('Getting ready: loading the engine and the models. You can already pick photos.');
+  const liteRt = initRuntime(WASM_DIRECTORY, { threads: params.get('threads') !== '0' }).catch((error) => {
     throw new Error(`LiteRT.js did not load from ${WASM_DIRECTORY} (${error.message}): run \`npm ci\` in web_demo/ and use \`edge serve\``);
-  }
-  try {
-    state.manifest = await fetchJson(MODEL_MANIFEST, { cache: 'no-store' });
-  } catch (error) {
+  });
+  const manifest = fetchJson(MODEL_MANIFEST, { cache: 'no-store' }).catch((error) => {
     throw new Error(`no web assets at ${MODEL_MANIFEST} (${error.message}): run \`edge serve\` on an export or a model`);
-  }
-  const modelName = state.manifest.model;
-  state.classifier = await loadClassifier(await fetchBytes(ASSETS + modelName), modelName);
-  const detectorConfig = await fetchJson(ASSETS + state.manifest.detector);
-  const detectorBytes = await fetchBytes(ASSETS + detectorConfig.file);
-  state.detector = new FaceDetector(detectorConfig, await compileModel(detectorBytes), runtime);
-  const seconds = (performance.now() - started) / 1000;
-  window.edgeDemo.loadSeconds = seconds;
+  });
+  liteRt.then(progress, () => {});
+  // the downloads run while the engine compiles; each model compiles once the engine is there
+  const classifier = manifest.then(async (loaded) => {
+    state.manifest = loaded;
+    state.looks = chosenLooks(loaded);
+    showLooks();
+    const name = lookFiles(state.looks).model;
+    const bytes = await fetchBytes(ASSETS + name);
+    await liteRt;
+    return loadClassifier(bytes, name);
+  }).then(progress);
+  const detector = manifest.then(async (loaded) => {
+    const config = await fetchJson(ASSETS + loaded.detector);
+    const bytes = await fetchBytes(ASSETS + config.file);
+    await classifier.catch(() => {}); // one compile at a time: the classifier first
+    await liteRt;
+    return new FaceDetector(config, await compileModel(bytes), runtime);
+  }).then(progress);
+  [state.classifier, state.detector] = await Promise.all([classifier, detector, liteRt]);
+  window.edgeDemo.loadSeconds = performance.now() / 1000; // from the navigation, as a person waits
   window.edgeDemo.threads = runtimeInfo.threads;
   describeModel();
   setStatus('Point the camera at a face, or pick photos.');
@@ -97,9 +165,10 @@ async function keepOffline() {
   try {
     const registration = await navigator.serviceWorker.register('sw.js');
     await navigator.serviceWorker.ready;
-    // the runtime files this browser picked (threaded or not): already in the HTTP cache, so no new download
+    // the runtime files this browser picked (threaded or not) and the model of this device's setting:
+    // already in the HTTP cache, so no new download
     const runtimeUrls = performance.getEntriesByType('resource').map((entry) => entry.name)
-      .filter((url, index, all) => url.includes(`/${SITE.litert}/`) && all.indexOf(url) === index);
+      .filter((url, index, all) => (url.includes(`/${SITE.litert}/`) || url.includes(`/${SITE.assets}/`)) && all.indexOf(url) === index);
     const worker = registration.active;
     const reply = new MessageChannel();
     const done = new Promise((resolve) => { reply.port1.onmessage = (event) => resolve(event.data); });
@@ -269,6 +338,14 @@ async function onPhotos(files, { whole = $('whole').checked, source = null } = {
   showMessage('');
   setState('busy');
   state.lastFiles = files;
+  if (!(state.classifier && state.detector)) {
+    setStatus(`Getting the model ready; your ${files.length === 1 ? 'photo is' : `${files.length} photos are`} read as soon as it is…`);
+    try {
+      await state.ready;
+    } catch {
+      return []; // the load failed: its message is shown
+    }
+  }
   const list = $('photos');
   list.replaceChildren();
   let count = 0, empty = 0, failed = 0;
@@ -360,6 +437,12 @@ function nextFrame() {
 async function onFrame() {
   const video = $('video');
   if (!state.running || document.hidden) return;
+  if (!(state.classifier && state.detector)) {
+    setStatus('Camera on. Getting the model ready…');
+    await state.ready.catch(() => {});
+    if (!state.running) return;
+    setStatus(`Camera on (${state.facing === 'user' ? 'front' : 'back'}).`);
+  }
   if (video.videoWidth) {
     grabCanvas.width = video.videoWidth;
     grabCanvas.height = video.videoHeight;
@@ -389,7 +472,7 @@ document.addEventListener('visibilitychange', () => {
 // --- golden faces: the page's parity self-check against Python's golden.json ------------------
 
 async function checkGolden() {
-  const golden = await fetchJson(ASSETS + state.manifest.golden);
+  const golden = await fetchJson(ASSETS + goldenFile());
   const files = [];
   for (const face of golden.faces) files.push(new File([await fetchBytes(ASSETS + face.image)], face.image));
   setState('busy');
@@ -444,7 +527,7 @@ async function onModelFile(file) {
 
 // --- wiring ------------------------------------------------------------------------------------
 
-window.edgeDemo = { state, analyse };
+window.edgeDemo = { state, analyse, interactiveSeconds: performance.now() / 1000 };
 $('camera').addEventListener('click', startCamera);
 $('switch').addEventListener('click', () => { state.facing = state.facing === 'user' ? 'environment' : 'user'; startCamera(); });
 $('stop').addEventListener('click', () => { stopCamera(); setStatus('Camera off.'); });
@@ -460,12 +543,26 @@ $('model-file').addEventListener('change', (event) => {
   event.target.value = '';
   if (file) onModelFile(file);
 });
+for (const input of document.querySelectorAll('input[name=looks]')) {
+  input.addEventListener('change', (event) => { if (event.target.checked) onLooks(event.target.value); });
+}
 $('golden').addEventListener('click', () => checkGolden().catch((error) => { showMessage(error.message); setState('done'); }));
 
-loadEverything()
-  .then(() => { enableControls(); setState('ready'); return keepOffline(); })
+// interactive now: photos and the camera wait for the model when picked early
+enableControls();
+document.body.dataset.interactive = 'yes';
+state.ready = loadEverything();
+state.ready
+  .then(() => {
+    enableControls();
+    if (document.body.dataset.state === 'loading') setState('ready'); // not while early photos are read
+    window.edgeDemo.modelReady = true;
+    document.body.dataset.model = 'ready';
+    return keepOffline();
+  })
   .catch((error) => {
     setStatus('Not ready.');
     showMessage(error.message);
     setState('error');
+    enableControls();
   });

@@ -10,6 +10,12 @@ export const runtimeInfo = { threads: false };
  * COOP/COEP headers); when it cannot load, the single-threaded build is used instead.
  */
 export function initRuntime(wasmDirectory, { threads = false } = {}) {
+  // LiteRT's WebAssembly writes its log lines ("INFO: ... XNNPACK delegate", "WARNING: NPU accelerator
+  // could not be loaded") to stderr, which Emscripten shows as console errors: the Module object the
+  // loader hands to the runtime sends them to the console's info and warning levels instead; anything
+  // else stays an error.
+  self.Module ??= { printErr: (line) => (/^(INFO|VERBOSE|DEBUG)\b/.test(line) ? console.info(line)
+    : /^WARNING\b/.test(line) ? console.warn(line) : console.error(line)) };
   loaded ??= (async () => {
     if (threads && self.crossOriginIsolated) {
       try {

@@ -10,6 +10,9 @@
 //   golden                          Developer -> Check golden faces
 //   model {file}                    Developer -> Load model...
 //   camera {frames}                 fake camera (CONFIG.y4m), press Camera, wait for N analysed frames
+//   looks {looks, files}            Settings -> the "one look" / "two looks" setting, layout facts with it
+//                                   open, the files as cropped faces, the golden check, then a reload
+//                                   (is the setting remembered?)
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +53,7 @@ export async function snapshot(page) {
     results: Array.from(document.querySelectorAll('li[data-result]'), (li) => ({ text: li.textContent, ...JSON.parse(li.dataset.result) })),
     frames: Number(document.body.dataset.frames || 0),
     loadSeconds: window.edgeDemo?.loadSeconds ?? null,
+    looks: document.body.dataset.looks ?? null,
     threads: window.edgeDemo?.threads ?? null,
     crossOriginIsolated: self.crossOriginIsolated,
   }));
@@ -65,10 +69,10 @@ async function layoutFacts(page) {
       image: rect(shot.querySelector('canvas, video')),
       labels: Array.from(shot.querySelectorAll('.label'), (l) => ({ text: l.textContent, ...rect(l), font: parseFloat(getComputedStyle(l).fontSize) })),
       boxes: Array.from(shot.querySelectorAll('.box'), rect) }));
-    const targets = Array.from(document.querySelectorAll('button, .button, summary, input[type=checkbox]'))
+    const targets = Array.from(document.querySelectorAll('button, .button, summary, input[type=checkbox], input[type=radio]'))
       .filter(visible).map((el) => ({ id: el.id || el.textContent.trim().slice(0, 20), ...rect(el),
-        // a checkbox's touch target is its whole label
-        ...(el.type === 'checkbox' ? rect(el.closest('label')) : {}) }));
+        // a checkbox's or a radio button's touch target is its whole label
+        ...(['checkbox', 'radio'].includes(el.type) ? rect(el.closest('label')) : {}) }));
     const texts = [];
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
@@ -132,6 +136,27 @@ async function scenario(browser, step) {
         return { analysed: Number(document.body.dataset.frames) - before,
           presented: video.getVideoPlaybackQuality().totalVideoFrames - presented0 };
       });
+    } else if (step.kind === 'looks') {
+      out.before = await page.evaluate(() => document.body.dataset.looks);
+      await page.evaluate(() => { document.getElementById('settings').open = true; });
+      await page.check(`input[name=looks][value=${step.looks}]`);
+      await page.waitForFunction((wanted) => document.body.dataset.looks === wanted && document.body.dataset.state === 'done',
+        step.looks, { timeout: TIMEOUT });
+      out.layout = await layoutFacts(page);
+      out.modelInfoAfterSwitch = await page.evaluate(() => document.getElementById('model-info').textContent);
+      await developer(page);
+      await page.check('#whole');
+      await pick(page, step.files);
+      out.photos = await snapshot(page);
+      if (step.golden !== false) {
+        await page.evaluate(() => { document.body.dataset.state = 'checking'; }); // 'done' again means the check is done
+        await page.click('#golden');
+        await waitState(page, ['done']);
+        out.golden = await snapshot(page);
+      }
+      await page.reload();
+      await waitState(page, ['ready', 'error']);
+      out.remembered = await page.evaluate(() => document.body.dataset.looks);
     } else if (step.kind !== 'load') {
       throw new Error(`unknown scenario kind ${step.kind}`);
     }
