@@ -232,11 +232,12 @@ def _asset_files(assets: Path) -> dict[str, Path]:
 
 def _default_files(assets: Path, names) -> set[str]:
     """The asset files every visit loads (the service worker keeps them at install): not the golden
-    faces, not the model of the setting that is not the default (kept once the page loads it)."""
+    faces, and not the models of the page's setting -- the page tells the worker which one it loaded
+    (a first visit with "one look" remembered downloads that file only)."""
     manifest = json.loads((assets / MODEL_MANIFEST).read_text())
     looks = manifest.get("looks") if isinstance(manifest.get("looks"), dict) else {}
-    other = {look.get("model") for key, look in looks.items() if isinstance(look, dict) and key != manifest.get("default_looks")}
-    return {name for name in names if not name.startswith("golden") and name not in other}
+    chosen = {look.get("model") for look in looks.values() if isinstance(look, dict)}
+    return {name for name in names if not name.startswith("golden") and name not in chosen}
 
 
 def _render(template: Path, values: dict[str, str]) -> bytes:

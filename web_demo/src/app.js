@@ -118,6 +118,9 @@ async function onLooks(looks) {
 
 // --- loading: everything in parallel, said in words -------------------------------------------------
 
+/** A new task: each compile runs in a task of its own, so a tap between them is answered. */
+const nextTask = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
 async function loadEverything() {
   const parts = 3; // the engine (LiteRT.js), the age and gender model, the face finder
   let done = 0;
@@ -142,6 +145,7 @@ async function loadEverything() {
     const name = lookFiles(state.looks).model;
     const bytes = await fetchBytes(ASSETS + name);
     await liteRt;
+    await nextTask();
     return loadClassifier(bytes, name);
   }).then(progress);
   const detector = manifest.then(async (loaded) => {
@@ -149,6 +153,7 @@ async function loadEverything() {
     const bytes = await fetchBytes(ASSETS + config.file);
     await classifier.catch(() => {}); // one compile at a time: the classifier first
     await liteRt;
+    await nextTask();
     return new FaceDetector(config, await compileModel(bytes), runtime);
   }).then(progress);
   [state.classifier, state.detector] = await Promise.all([classifier, detector, liteRt]);
