@@ -62,7 +62,7 @@ def our_rows(export: Path, dataset: str) -> list[dict]:
         if name not in OUR_NAMES:
             continue
         value = (lambda key: entry.get(key, {}).get("mean") if isinstance(entry.get(key), dict) else entry.get(key))
-        latency = bench.get(f"model_{name}", {}).get("latency", {}).get("1", {}).get("median_ms")
+        latency = (bench.get(name) or bench.get(f"model_{name}", {})).get("latency", {}).get("1", {}).get("median_ms")
         if latency is None and isinstance(entry.get("latency_1_thread"), dict):
             latency = entry["latency_1_thread"].get("median_ms")
         size = value("size_bytes")

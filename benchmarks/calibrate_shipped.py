@@ -87,8 +87,8 @@ def _write_card(args, model_bytes: bytes, spec, test_records) -> None:
     report = {"run_dir": "benchmarks/accuracy.sh: mobile-utk-s42 (UTKFace, --split-seed 42), calibrated on its validation faces",
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds"), "parameters": args.parameters,
               "command": "benchmarks/calibrate_shipped.py", "check_images": len(images.records),
-              "models": {"model_int8_qat": {"size_bytes": len(model_bytes)}},
-              "checks": {"model_int8_qat": metrics, "by_group": groups.to_dict()}}
+              "models": {"int8_qat": {"size_bytes": len(model_bytes)}},
+              "checks": {"int8_qat": metrics, "by_group": groups.to_dict()}}
     config = {"data": "UTKFace", "kind": "utkface", "seed": 42, "epochs": 40, "extra_data": []}
     write_model_card(args.card, report, config, spec)
     print(f"model card: {args.card}")

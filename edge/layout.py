@@ -11,9 +11,12 @@ non-empty directory with a one-line error.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -31,9 +34,12 @@ HISTORY_CSV = "history.csv"
 CHECKPOINT_DIR = "checkpoint"
 CHECKPOINT_STATE = "state.json"
 FOLDS_DIR = "folds"
+LEARNING_CURVES_PNG = "learning_curves.png"
+CONFUSION_MATRIX_PNG = "confusion_matrix.png"
+FOLD_CURVES_PNG = "fold_curves.png"
 # everything a run writes at its top level (a failed first attempt is cleaned of exactly these)
 RUN_FILES = (MODEL_KERAS, SPEC_JSON, CONFIG_JSON, SPLIT_JSON, METRICS_JSON, HISTORY_JSON, HISTORY_CSV,
-             "learning_curves.png", "confusion_matrix.png", "fold_curves.png")
+             LEARNING_CURVES_PNG, CONFUSION_MATRIX_PNG, FOLD_CURVES_PNG)
 RUN_DIRS = (CHECKPOINT_DIR, FOLDS_DIR, "tensorboard")
 
 # --- an export (edge export RUN [--out EXPORT]) --------------------------------------------------
@@ -46,10 +52,47 @@ LABELS_TXT = "labels.txt"
 MODEL_CARD = "MODEL_CARD.md"
 VALIDATION_DIR = "validation"
 VALIDATION_JSON = "validation.json"
-MODEL_FILES = (("float32", "model_float32.tflite"), ("float16", "model_float16.tflite"),
-               ("int8_ptq", "model_int8_ptq.tflite"), ("int8_qat", "model_int8_qat.tflite"))
+BENCHMARK_JSON = "benchmark.json"
 STAGING_TAG = ".staging-"  # .<export name>.staging-<pid>-<random>: an export being written
 BACKUP_TAG = ".previous-"  # .<export name>.previous-<pid>: the export being replaced
+
+
+
+
+class ModelKind(str, Enum):
+    """The models an export holds: one name for each in every report, table and step.
+
+    The value is the name reports use (``int8_qat``); the file is ``model_<value>.tflite``.
+    """
+
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    INT8_PTQ = "int8_ptq"
+    INT8_QAT = "int8_qat"
+
+    @property
+    def file(self) -> str:
+        """The model's file name in an export folder."""
+        return f"model_{self.value}.tflite"
+
+    @property
+    def spec_file(self) -> str:
+        """The model's own spec beside it (its calibration differs from the other files')."""
+        return f"model_{self.value}.spec.json"
+
+    @property
+    def is_int8(self) -> bool:
+        return self in (ModelKind.INT8_PTQ, ModelKind.INT8_QAT)
+
+    @classmethod
+    def named(cls, name: str) -> "ModelKind | None":
+        """The kind a report key or file stem names (``int8_qat``, and the older ``model_int8_qat``), else None."""
+        name = name[len("model_"):] if name.startswith("model_") else name
+        return next((kind for kind in cls if kind.value == name), None)
+
+
+# (name, file) of every model kind, in the order exports write them
+MODEL_FILES = tuple((kind.value, kind.file) for kind in ModelKind)
 
 
 def is_hidden(path: Path) -> bool:
@@ -73,8 +116,110 @@ def is_export_dir(path: Path) -> bool:
 
 def is_folds_export(path: Path) -> bool:
     """An export of a --folds run: one export per fold under ``folds/``, no model of its own at the top."""
+    return ExportDir(Path(path)).is_folds
+
+
+def _in(*parts: str) -> property:
+    """A file or folder of a typed folder, by its name(s) under the folder."""
+    return property(lambda self: self.path.joinpath(*parts))
+
+
+@dataclass(frozen=True)
+class _Folder:
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path))
+
+
+class RunDir(_Folder):
+    """A training run's folder (``edge train --out RUN``): every file it holds is a property."""
+
+    marker = _in(RUN_MARKER)
+    model_keras = _in(MODEL_KERAS)
+    spec_json = _in(SPEC_JSON)
+    config_json = _in(CONFIG_JSON)
+    split_json = _in(SPLIT_JSON)
+    metrics_json = _in(METRICS_JSON)
+    history_json = _in(HISTORY_JSON)
+    history_csv = _in(HISTORY_CSV)
+    checkpoint_dir = _in(CHECKPOINT_DIR)
+    checkpoint_state = _in(CHECKPOINT_DIR, CHECKPOINT_STATE)
+    folds_dir = _in(FOLDS_DIR)
+    learning_curves_png = _in(LEARNING_CURVES_PNG)
+    confusion_matrix_png = _in(CONFUSION_MATRIX_PNG)
+    fold_curves_png = _in(FOLD_CURVES_PNG)
+    default_export = _in(EXPORT_DIR_NAME)
+
+    @property
+    def is_folds(self) -> bool:
+        """A --folds run: one run per fold under ``folds/``, no model of its own at the top."""
+        return self.folds_dir.is_dir() and not self.model_keras.exists()
+
+    def folds(self) -> list["RunDir"]:
+        """The fold runs of a --folds run, sorted (never edge's hidden staging folders)."""
+        return [RunDir(p) for p in visible_subdirs(self.folds_dir)] if self.folds_dir.is_dir() else []
+
+    def fold(self, name: str) -> "RunDir":
+        return RunDir(self.folds_dir / name)
+
+    def split(self) -> dict:
+        """The run's split.json: the dataset path and kind, the ordered record paths and the split's indices."""
+        return read_split(self.split_json, f"{self.path} has no {SPLIT_JSON}: is it a finished `edge train` run directory?")
+
+
+class ExportDir(_Folder):
+    """An export's folder (``edge export RUN [--out EXPORT]``): every file it holds is a property."""
+
+    marker = _in(EXPORT_MARKER)
+    report_json = _in(EXPORT_REPORT)
+    spec_json = _in(SPEC_JSON)
+    labels_txt = _in(LABELS_TXT)
+    golden_json = _in(GOLDEN_JSON)
+    golden_dir = _in(GOLDEN_DIR)
+    model_card = _in(MODEL_CARD)
+    split_json = _in(SPLIT_JSON)
+    validation_dir = _in(VALIDATION_DIR)
+    validation_json = _in(VALIDATION_DIR, VALIDATION_JSON)
+    benchmark_json = _in(BENCHMARK_JSON)
+    folds_dir = _in(FOLDS_DIR)
+
+    def model(self, kind: ModelKind) -> Path:
+        return self.path / ModelKind(kind).file
+
+    def models(self) -> dict[ModelKind, Path]:
+        """The model files this export holds, in ModelKind order."""
+        return {kind: self.model(kind) for kind in ModelKind if self.model(kind).is_file()}
+
+    @property
+    def is_folds(self) -> bool:
+        """An export of a --folds run: one export per fold under ``folds/``, no model of its own at the top."""
+        return self.folds_dir.is_dir() and not self.model(ModelKind.FLOAT32).exists()
+
+    def folds(self) -> list["ExportDir"]:
+        """The fold exports of a --folds export, sorted (never edge's hidden staging folders)."""
+        return [ExportDir(p) for p in visible_subdirs(self.folds_dir)] if self.folds_dir.is_dir() else []
+
+    def split(self) -> dict:
+        """The split.json the export copied from its run (the test faces its figures are measured on)."""
+        return read_split(self.split_json, f"no {SPLIT_JSON} in {self.path}: use --split all or --split fold:K")
+
+    def report(self) -> dict:
+        """export_report.json in today's layout (a previous version's ``model_int8_qat`` keys read as ``int8_qat``)."""
+        from edge import schemas
+
+        return schemas.read_export_report(self.report_json)
+
+
+def read_split(path: Path, missing: str) -> dict:
+    """One reader of ``split.json`` for runs and exports; ``missing`` is the error when there is none."""
     path = Path(path)
-    return path.is_dir() and (path / FOLDS_DIR).is_dir() and not (path / dict(MODEL_FILES)["float32"]).exists()
+    if not path.is_file():
+        raise EdgeError(missing)
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise EdgeError(f"{path} is not valid JSON ({error}): export the run again") from None
 
 
 def claim_run_dir(path: Path) -> None:

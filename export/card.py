@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.groups import format_interval
 from edge.io import write_text_atomic
+from edge.layout import ModelKind
 from edge.spec import Spec
 
 _METRICS = (("gender_accuracy", "gender acc", "{:.1%}"), ("age_exact_accuracy", "age exact", "{:.1%}"),
@@ -57,7 +58,7 @@ def _details(report: dict, config: dict, spec: Spec) -> list[str]:
 
 def _checks_table(report: dict) -> list[str]:
     checks = report.get("checks", {})
-    rows = [name for name in ("keras", "model_float32", "model_float16", "model_int8_ptq", "model_int8_qat") if name in checks]
+    rows = [name for name in ("keras", *(kind.value for kind in ModelKind)) if name in checks]
     columns = [m for m in _METRICS if any(checks[r].get(m[0]) is not None for r in rows)]
     lines = [f"## Metrics on {report['check_images']:,} held-out real faces (test split)", "",
              "| model | size (KB) | " + " | ".join(c[1] for c in columns) + " |", "|---|---:|" + "---:|" * len(columns)]

@@ -39,6 +39,7 @@ from typing import Callable
 import numpy as np
 
 from edge import layout, schemas
+from edge.layout import ExportDir, ModelKind, RunDir
 from edge.decode import decode_outputs, flip_average, mirror
 from edge.errors import CheckFailed, EdgeError
 from edge.export.options import MIN_CALIBRATION, ExportOptions
@@ -83,7 +84,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
     options = options or ExportOptions()
     run_dir = Path(run_dir)
     fold_dirs = _check_run_dir(run_dir)
-    out_dir = Path(out_dir) if out_dir else run_dir / layout.EXPORT_DIR_NAME
+    out_dir = Path(out_dir) if out_dir else RunDir(run_dir).default_export
     _check_out_dir(run_dir, out_dir)
     _check_asset_folders(options, out_dir)
     result = ExportResult(out_dir)
@@ -101,7 +102,7 @@ def export_run(run_dir: Path, out_dir: Path | None = None, options: ExportOption
             else:
                 single = _export_one(run_dir, staging, out_dir, options, log)
                 result.artifacts, result.report = single.artifacts, single.report
-            write_text_atomic(staging / layout.EXPORT_MARKER,
+            write_text_atomic(ExportDir(staging).marker,
                               "written by edge export: this directory is replaced by the next export\n")
             _commit(staging, out_dir)
         except BaseException:
@@ -123,17 +124,17 @@ def _check_run_dir(run_dir: Path) -> list[Path]:
                         f"(it holds {layout.MODEL_KERAS}, {layout.CONFIG_JSON}, {layout.SPEC_JSON}, {layout.SPLIT_JSON})")
     if not run_dir.is_dir():
         raise EdgeError(f"run directory not found: {run_dir} (train one with `edge train --out {run_dir}`)")
-    folds = run_dir / layout.FOLDS_DIR
-    if folds.is_dir() and not (run_dir / layout.MODEL_KERAS).exists():
-        fold_dirs = layout.visible_subdirs(folds)
+    run = RunDir(run_dir)
+    if run.is_folds:
+        fold_dirs = [fold.path for fold in run.folds()]
         if not fold_dirs:
-            raise EdgeError(f"{folds} holds no fold runs: is the --folds training finished?")
+            raise EdgeError(f"{run.folds_dir} holds no fold runs: is the --folds training finished?")
         for fold_dir in fold_dirs:
             _check_run_dir(fold_dir)
         return fold_dirs
-    for needed in (layout.MODEL_KERAS, layout.SPEC_JSON, layout.CONFIG_JSON, layout.SPLIT_JSON):
-        if not (run_dir / needed).is_file():
-            raise EdgeError(f"{run_dir} is not a finished training run: {needed} is missing "
+    for needed in (run.model_keras, run.spec_json, run.config_json, run.split_json):
+        if not needed.is_file():
+            raise EdgeError(f"{run_dir} is not a finished training run: {needed.name} is missing "
                             f"(finish it with `edge train --resume --out {run_dir}`)")
     return []
 
@@ -143,7 +144,7 @@ def _check_out_dir(run_dir: Path, out_dir: Path) -> None:
     run, out = run_dir.resolve(), out_dir.resolve()
     if out == run or run.is_relative_to(out):
         raise EdgeError(f"--out {out_dir} is (or contains) the run directory {run_dir}: exporting there would "
-                        f"replace the run; use the default {run_dir / layout.EXPORT_DIR_NAME} or a new directory")
+                        f"replace the run; use the default {RunDir(run_dir).default_export} or a new directory")
     layout.claim_export_dir(out_dir)
     check_output_dir(out_dir.parent, "export location")
 
@@ -204,9 +205,9 @@ class ExportJob:
     calibration_index: np.ndarray  # validation faces the calibration is fitted on
     report: dict
     result: ExportResult
-    specs: dict = field(default_factory=dict)
+    specs: dict[ModelKind, Spec] = field(default_factory=dict)
 
-    def write_model(self, name: str, model_bytes: bytes, tolerance: float | None, started: float) -> None:
+    def write_model(self, kind: ModelKind, model_bytes: bytes, tolerance: float | None, started: float) -> None:
         """Map and verify the file's outputs, fit its calibration, embed its spec and write it into staging."""
         from edge.export.calibrate import fit_calibration
         from edge.export.convert import map_outputs
@@ -216,16 +217,16 @@ class ExportJob:
             model_spec = fit_calibration(model_bytes, model_spec,
                                          to_model_input(self.data.images[self.calibration_index], self.spec),
                                          self.data.targets.subset(self.calibration_index), self.log)
-        path = self.staging / f"{name}.tflite"
+        path = self.staging / kind.file
         write_bytes_atomic(path, embed_spec(model_bytes, model_spec))
-        write_text_atomic(self.staging / f"{name}.spec.json", model_spec.to_json() + "\n")
+        write_text_atomic(self.staging / kind.spec_file, model_spec.to_json() + "\n")
         seconds = time.perf_counter() - started
-        artifact = Artifact(name, self.final_dir / path.name, path.stat().st_size, seconds)
+        artifact = Artifact(kind.value, self.final_dir / path.name, path.stat().st_size, seconds)
         self.result.artifacts.append(artifact)
-        self.report["models"][name] = {"file": path.name, "size_bytes": artifact.size_bytes,
-                                       "seconds": round(seconds, 2), "output_mapping": mapping}
-        self.log(f"{name}: {artifact.size_bytes / 1024:,.1f} KB in {seconds:.1f}s")
-        self.specs[name] = model_spec
+        self.report["models"][kind.value] = {"file": path.name, "size_bytes": artifact.size_bytes,
+                                             "seconds": round(seconds, 2), "output_mapping": mapping}
+        self.log(f"{path.stem}: {artifact.size_bytes / 1024:,.1f} KB in {seconds:.1f}s")
+        self.specs[kind] = model_spec
 
 
 def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log) -> ExportResult:
@@ -236,23 +237,23 @@ def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOp
     import_tf()
     from edge.export.convert import freeze_batch_norm, quantize_for_training
 
-    model = load_keras_model(run_dir / layout.MODEL_KERAS)
+    model = load_keras_model(RunDir(run_dir).model_keras)
     if options.int8:
         freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
     qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
     job = _start_job(run_dir, staging, final_dir, options, log, config, spec, model)
     _convert_all(job, model, qat_model)  # steps 2-4
-    shipped = "model_int8_qat" if options.int8 else "model_float32"
-    job.report["checks"] = _run_checks(staging, job.specs, spec, job.reference_outputs, job.data, job.check_index,
-                                       job.report["parameters"], shipped, options, log)  # step 5: the release gate
+    shipped = ModelKind.INT8_QAT if options.int8 else ModelKind.FLOAT32
+    job.report["checks"] = _run_checks(job, shipped)  # step 5: the release gate
     _write_deliverables(job, shipped)  # step 6
     return job.result
 
 
 def _read_run(run_dir: Path, options: ExportOptions, log: Log) -> tuple[dict, Spec]:
     """The run's config and the spec the files will carry (the deployment crop, flip averaging)."""
-    config = read_json(run_dir / layout.CONFIG_JSON, f"re-train the run with `edge train --out {run_dir}`")
-    spec = _deployment_crop(Spec.load(run_dir / layout.SPEC_JSON), log).with_updates(flip_averaged=options.flip_average)
+    run = RunDir(run_dir)
+    config = read_json(run.config_json, f"re-train the run with `edge train --out {run_dir}`")
+    spec = _deployment_crop(Spec.load(run.spec_json), log).with_updates(flip_averaged=options.flip_average)
     if options.int8 and options.calibration < int(config["batch"]):
         raise EdgeError(f"--calibration {options.calibration} is below the batch size {config['batch']}: "
                         f"use at least {MIN_CALIBRATION} real images")
@@ -297,38 +298,38 @@ def _convert_all(job: ExportJob, model, qat_model) -> None:
         return with_flip_average(keras_model, spec) if options.flip_average else keras_model
 
     started = time.perf_counter()  # before the conversion: each file's seconds include converting it
-    job.write_model("model_float32", convert(deployed(model), "float32"), FLOAT_TOLERANCE, started)
+    job.write_model(ModelKind.FLOAT32, convert(deployed(model), "float32"), FLOAT_TOLERANCE, started)
     if options.float16:
         started = time.perf_counter()
-        job.write_model("model_float16", convert(deployed(model), "float16"), None, started)
+        job.write_model(ModelKind.FLOAT16, convert(deployed(model), "float16"), None, started)
     if not options.int8:
         return
     calibration = to_model_input(data.images[_pick(data.split.train, options.calibration, seed=2)], spec)
     job.log(f"PTQ: calibrating on {len(calibration)} real training images")
     started = time.perf_counter()
-    job.write_model("model_int8_ptq", convert(deployed(model), "int8", calibration), None, started)
+    job.write_model(ModelKind.INT8_PTQ, convert(deployed(model), "int8", calibration), None, started)
     started = time.perf_counter()
     quantization_aware_finetune(qat_model, model, job.config, spec, data, calibration, options.qat_epochs, job.log,
                                 seed=options.seed)
-    job.write_model("model_int8_qat", convert(deployed(qat_model), "int8", calibration), None, started)
+    job.write_model(ModelKind.INT8_QAT, convert(deployed(qat_model), "int8", calibration), None, started)
     job.report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(job.config),
                          "targets": "float model outputs (distillation)"}
 
 
-def _write_deliverables(job: ExportJob, shipped: str) -> None:
+def _write_deliverables(job: ExportJob, shipped: ModelKind) -> None:
     """What the phone, the browser and people read: spec, labels, golden faces, split, report, model card."""
     from edge.export.card import write_model_card
     from edge.export.golden import write_golden
 
-    staging, data = job.staging, job.data
+    staging, data = ExportDir(job.staging), job.data
     held_out = data.split.test if len(data.split.test) else data.split.val
-    write_text_atomic(staging / layout.SPEC_JSON, job.specs[shipped].to_json() + "\n")
-    write_text_atomic(staging / layout.LABELS_TXT, _labels_text(job.spec))
-    write_golden(staging, staging / f"{shipped}.tflite", data, _pick(held_out, GOLDEN_FACES, seed=3))
-    shutil.copyfile(job.run_dir / layout.SPLIT_JSON, staging / layout.SPLIT_JSON)
-    job.report["shipped_model"] = f"{shipped}.tflite"
-    write_json_atomic(staging / layout.EXPORT_REPORT, {"schema": schemas.EXPORT_REPORT, **job.report})
-    write_model_card(staging / layout.MODEL_CARD, job.report, job.config, job.specs[shipped])
+    write_text_atomic(staging.spec_json, job.specs[shipped].to_json() + "\n")
+    write_text_atomic(staging.labels_txt, _labels_text(job.spec))
+    write_golden(staging.path, staging.model(shipped), data, _pick(held_out, GOLDEN_FACES, seed=3))
+    shutil.copyfile(RunDir(job.run_dir).split_json, staging.split_json)
+    job.report["shipped_model"] = shipped.file
+    write_json_atomic(staging.report_json, {"schema": schemas.EXPORT_REPORT, **job.report})
+    write_model_card(staging.model_card, job.report, job.config, job.specs[shipped])
     job.result.report = job.report
 
 
@@ -356,58 +357,75 @@ def _pick(index: np.ndarray, count: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(index, count, replace=False))
 
 
-def _run_checks(staging: Path, specs: dict[str, Spec], spec: Spec, reference_outputs: dict, data, check_index,
-                parameters: int, shipped: str, options: ExportOptions, log: Log) -> dict:
+def _run_checks(job: ExportJob, shipped: ModelKind) -> dict:
     """Release gate on held-out real faces (see ``edge.gate``); raise CheckFailed when it fails."""
-    from edge.gate import age_agreement, gender_agreement
-    from edge.groups import largest_group_loss, largest_group_loss_text
-
-    targets = data.targets.subset(check_index)
-    inputs = to_model_input(data.images[check_index], spec)
-    num_classes = len(spec.age_class_names)
-    reference = decode_outputs(spec, reference_outputs)
-    checks: dict = {"keras": label_metrics(reference, targets.age_class, targets.age_years, targets.gender, num_classes)}
+    targets = job.data.targets.subset(job.check_index)
+    reference = decode_outputs(job.spec, job.reference_outputs)
+    checks: dict = {"keras": label_metrics(reference, targets.age_class, targets.age_years, targets.gender,
+                                           len(job.spec.age_class_names))}
     failures: list[str] = []
-    float_size = (staging / "model_float32.tflite").stat().st_size
-    for name, model_spec in specs.items():
-        decoded = decode_outputs(model_spec, TFLiteModel(staging / f"{name}.tflite").run(inputs))
-        entry = label_metrics(decoded, targets.age_class, targets.age_years, targets.gender, num_classes)
-        gender_agree, age_agree = gender_agreement(reference, decoded), age_agreement(reference, decoded)
-        entry["gender_agreement_vs_keras"] = gender_agree.to_dict() if gender_agree else None
-        entry["age_agreement_vs_keras"] = age_agree.to_dict() if age_agree else None
-        checks[name] = entry
-        if not name.startswith("model_int8"):
-            continue
-        ratio = (staging / f"{name}.tflite").stat().st_size / float_size
-        entry["size_ratio_vs_float32"] = ratio
-        size_gated = _is_conv(spec.family) and parameters >= SIZE_GATE_MIN_PARAMETERS
-        deltas = _delta_text(entry, checks["keras"])
-        log(f"{name}: {deltas}; gender agreement {gender_agree.text() if gender_agree else 'n/a'}"
-            + (f", age-group agreement {age_agree.text()}" if age_agree else "")
-            + f", size {ratio:.2f}x float32" + ("" if size_gated else " (size reported, not gated: small or non-conv model)"))
-        if name != shipped:
-            continue
-        groups = _group_check(reference, decoded, targets, [data.records[i] for i in check_index], options)
-        entry["worst_group"] = {"worst": groups.worst, "largest_gap": groups.largest_gap,
-                                "largest_int8_loss": largest_group_loss(groups)}
-        checks["by_group"] = groups.to_dict()  # the model card's disaggregated tables
-        log(f"{name} by group (at least {options.gate.group_min_faces} faces): "
-            + "".join(f"worst {m.replace('_', ' ')} {w['text']}; " for m, w in groups.worst.items())
-            + largest_group_loss_text(entry["worst_group"]["largest_int8_loss"]))
-        failures += options.gate.failures(entry, checks["keras"], groups)
-        for what, agree, minimum in (("gender", gender_agree, options.min_gender_agreement),
-                                     ("age-group", age_agree, options.min_age_agreement)):
-            if minimum and agree and agree.agreement is not None and agree.agreement < minimum:
-                failures.append(f"{what} agreement {agree.agreement:.1%} on decisive faces < {minimum:.0%}")
-        if size_gated and ratio > SIZE_GATE_RATIO:
-            failures.append(f"int8/float32 size ratio {ratio:.2f} > {SIZE_GATE_RATIO}")
+    for kind in job.specs:
+        checks[kind.value], decoded, agreements = _check_model(job, kind, reference, checks["keras"])
+        if kind == shipped and kind.is_int8:  # a float export ships float32: nothing to gate against Keras
+            failures += _gate_shipped(job, checks, kind, (reference, decoded), agreements)
     checks["passed"] = not failures
     checks["failures"] = failures
-    checks["gate"] = {"shipped": shipped, **options.gate.to_dict()}
+    checks["gate"] = {"shipped": shipped.value, **job.options.gate.to_dict()}
     if failures:
-        raise CheckFailed(f"export checks failed on {len(check_index)} held-out faces: " + "; ".join(failures)
+        raise CheckFailed(f"export checks failed on {len(job.check_index)} held-out faces: " + "; ".join(failures)
                           + " -- nothing was written")
     return checks
+
+
+def _check_model(job: ExportJob, kind: ModelKind, reference, keras_metrics: dict):
+    """One file on the check faces: its metrics, its agreement with Keras and (int8) its size over float32."""
+    from edge.gate import age_agreement, gender_agreement
+
+    files, targets = ExportDir(job.staging), job.data.targets.subset(job.check_index)
+    decoded = decode_outputs(job.specs[kind], TFLiteModel(files.model(kind)).run(job.check_inputs))
+    entry = label_metrics(decoded, targets.age_class, targets.age_years, targets.gender, len(job.spec.age_class_names))
+    gender_agree, age_agree = gender_agreement(reference, decoded), age_agreement(reference, decoded)
+    entry["gender_agreement_vs_keras"] = gender_agree.to_dict() if gender_agree else None
+    entry["age_agreement_vs_keras"] = age_agree.to_dict() if age_agree else None
+    if kind.is_int8:
+        entry["size_ratio_vs_float32"] = files.model(kind).stat().st_size / files.model(ModelKind.FLOAT32).stat().st_size
+        job.log(f"{kind.value}: {_delta_text(entry, keras_metrics)}; gender agreement "
+                f"{gender_agree.text() if gender_agree else 'n/a'}"
+                + (f", age-group agreement {age_agree.text()}" if age_agree else "")
+                + f", size {entry['size_ratio_vs_float32']:.2f}x float32"
+                + ("" if _size_gated(job) else " (size reported, not gated: small or non-conv model)"))
+    return entry, decoded, (gender_agree, age_agree)
+
+
+def _size_gated(job: ExportJob) -> bool:
+    return _is_conv(job.spec.family) and job.report["parameters"] >= SIZE_GATE_MIN_PARAMETERS
+
+
+def _gate_shipped(job: ExportJob, checks: dict, kind: ModelKind, outputs: tuple, agreements: tuple) -> list[str]:
+    """The shipped file against Keras, on average and on every group: the reasons it fails (none: it ships).
+
+    ``outputs`` is (Keras's, the file's) decoded outputs; ``agreements`` the file's gender and age agreement.
+    """
+    from edge.groups import largest_group_loss, largest_group_loss_text
+
+    (reference, decoded), options, entry = outputs, job.options, checks[kind.value]
+    groups = _group_check(reference, decoded, job.data.targets.subset(job.check_index),
+                          [job.data.records[i] for i in job.check_index], options)
+    entry["worst_group"] = {"worst": groups.worst, "largest_gap": groups.largest_gap,
+                            "largest_int8_loss": largest_group_loss(groups)}
+    checks["by_group"] = groups.to_dict()  # the model card's disaggregated tables
+    job.log(f"{kind.value} by group (at least {options.gate.group_min_faces} faces): "
+            + "".join(f"worst {m.replace('_', ' ')} {w['text']}; " for m, w in groups.worst.items())
+            + largest_group_loss_text(entry["worst_group"]["largest_int8_loss"]))
+    failures = options.gate.failures(entry, checks["keras"], groups)
+    for what, agree, minimum in (("gender", agreements[0], options.min_gender_agreement),
+                                 ("age-group", agreements[1], options.min_age_agreement)):
+        if minimum and agree and agree.agreement is not None and agree.agreement < minimum:
+            failures.append(f"{what} agreement {agree.agreement:.1%} on decisive faces < {minimum:.0%}")
+    ratio = entry.get("size_ratio_vs_float32")
+    if ratio is not None and _size_gated(job) and ratio > SIZE_GATE_RATIO:
+        failures.append(f"int8/float32 size ratio {ratio:.2f} > {SIZE_GATE_RATIO}")
+    return failures
 
 
 def _group_check(reference, decoded, targets, records: list, options: ExportOptions):
@@ -478,8 +496,8 @@ def _copy_android_assets(out_dir: Path, assets: Path, shipped: str, log: Log) ->
     from edge.owned_folder import OwnedFolder, detector_files, read_tree
 
     files = {name: (out_dir / source).read_bytes() for name, source in _android_names(shipped).items()}
-    files.update(read_tree(out_dir / layout.GOLDEN_DIR, layout.GOLDEN_DIR))
-    detector = Spec.load(out_dir / layout.SPEC_JSON).face_crop.detector
+    files.update(read_tree(ExportDir(out_dir).golden_dir, layout.GOLDEN_DIR))
+    detector = Spec.load(ExportDir(out_dir).spec_json).face_crop.detector
     if detect.canonical_name(detector) == detect.HAAR:
         detector = detect.DEFAULT_DETECTOR
     files.update(detector_files(detector))

@@ -41,6 +41,7 @@ from typing import Callable
 import numpy as np
 
 from edge import layout
+from edge.layout import ExportDir
 from edge.detect import DETECTOR_CONFIG_FILE
 from edge.errors import CheckFailed, EdgeError
 from edge.owned_folder import OwnedFolder, detector_files, read_tree
@@ -124,33 +125,50 @@ def make_one_pass_model(model_bytes: bytes) -> bytes:
 
     Raises EdgeError when the file has no face + mirror batch (it is already one pass).
     """
-    from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils
 
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(strip_appended_archive(model_bytes)))
     if len(model.subgraphs) != 1 or len(model.subgraphs[0].inputs) != 1:
         raise EdgeError("the one-pass variant supports one subgraph with one input")
+    mirror_op, concat_op = _face_and_mirror_batch(model)
+    _read_the_face_alone(model, mirror_op, concat_op)
+    _one_row_activations(model)
+    _retarget_reshapes(model)
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _opcode(model, op) -> int:
+    opcode = model.operatorCodes[op.opcodeIndex]
+    return max(opcode.builtinCode, opcode.deprecatedBuiltinCode)
+
+
+def _face_and_mirror_batch(model) -> tuple:
+    """The REVERSE_V2 (the mirror image) and CONCATENATION (face + mirror) ops of a flip-averaged file."""
+    from ai_edge_litert import schema_py_generated as schema
+
     graph = model.subgraphs[0]
     face = graph.inputs[0]
-
-    def code(op) -> int:
-        opcode = model.operatorCodes[op.opcodeIndex]
-        return max(opcode.builtinCode, opcode.deprecatedBuiltinCode)
-
     producer = {out: op for op in graph.operators for out in op.outputs}
     mirror_op = concat_op = None
     for op in graph.operators:
-        if code(op) == schema.BuiltinOperator.CONCATENATION and len(op.inputs) == 2 and op.inputs[0] == face:
+        if _opcode(model, op) == schema.BuiltinOperator.CONCATENATION and len(op.inputs) == 2 and op.inputs[0] == face:
             source = producer.get(op.inputs[1])
-            if source is not None and code(source) == schema.BuiltinOperator.REVERSE_V2 and source.inputs[0] == face:
+            if source is not None and _opcode(model, source) == schema.BuiltinOperator.REVERSE_V2 and source.inputs[0] == face:
                 mirror_op, concat_op = source, op
     if concat_op is None or int(graph.tensors[concat_op.outputs[0]].shape[0]) != 2:
         raise EdgeError("the model has no face + mirror batch (REVERSE_V2 + CONCATENATION of its input): it already "
                         "reads each face once")
-    batch = concat_op.outputs[0]
-    users = [op for op in graph.operators if op is not concat_op and mirror_op.outputs[0] in op.inputs]
-    if users:
+    if [op for op in graph.operators if op is not concat_op and mirror_op.outputs[0] in op.inputs]:
         raise EdgeError("the mirror image feeds more than the face + mirror batch: not a flip-averaged file edge made")
+    return mirror_op, concat_op
+
+
+def _read_the_face_alone(model, mirror_op, concat_op) -> None:
+    """The network reads the input face where it read the face + mirror batch; the mirror op goes."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    graph = model.subgraphs[0]
+    face, batch = graph.inputs[0], concat_op.outputs[0]
 
     def quantization(index: int) -> tuple:
         q = graph.tensors[index].quantization
@@ -165,29 +183,41 @@ def make_one_pass_model(model_bytes: bytes) -> bytes:
         concat_op.builtinOptionsType, concat_op.builtinOptions = 0, None
         graph.operators = [op for op in graph.operators if op is not mirror_op]
 
+
+def _one_row_activations(model) -> None:
+    """Every activation of the two-row batch now holds one row (constants keep their shapes)."""
+    graph = model.subgraphs[0]
+
     def is_constant(tensor) -> bool:
         data = model.buffers[tensor.buffer].data if tensor.buffer < len(model.buffers) else None
         return data is not None and len(data) > 0
 
-    for tensor in graph.tensors:  # every activation of the two-row batch now holds one row
+    for tensor in graph.tensors:
         if not is_constant(tensor) and tensor.shape is not None and len(tensor.shape) and int(tensor.shape[0]) == 2:
             tensor.shape = [1, *[int(d) for d in tensor.shape[1:]]]
             if tensor.shapeSignature is not None and len(tensor.shapeSignature):
                 tensor.shapeSignature = [1, *[int(d) for d in tensor.shapeSignature[1:]]]
-    for op in graph.operators:  # each reshape's target: its output's new shape, in a buffer of its own
-        if code(op) == schema.BuiltinOperator.RESHAPE:
-            shape = [int(d) for d in graph.tensors[op.outputs[0]].shape]
-            if len(op.inputs) > 1 and op.inputs[1] >= 0:
-                target = copy.deepcopy(graph.tensors[op.inputs[1]])
-                buffer = schema.BufferT()
-                buffer.data = np.asarray(shape, "<i4").view(np.uint8)
-                model.buffers.append(buffer)
-                target.buffer = len(model.buffers) - 1
-                graph.tensors.append(target)
-                op.inputs = [op.inputs[0], len(graph.tensors) - 1, *op.inputs[2:]]
-            if op.builtinOptions is not None and getattr(op.builtinOptions, "newShape", None) is not None:
-                op.builtinOptions.newShape = shape
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _retarget_reshapes(model) -> None:
+    """Each RESHAPE's target becomes its output's new shape, in a buffer of its own (buffers may be shared)."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    graph = model.subgraphs[0]
+    for op in graph.operators:
+        if _opcode(model, op) != schema.BuiltinOperator.RESHAPE:
+            continue
+        shape = [int(d) for d in graph.tensors[op.outputs[0]].shape]
+        if len(op.inputs) > 1 and op.inputs[1] >= 0:
+            target = copy.deepcopy(graph.tensors[op.inputs[1]])
+            buffer = schema.BufferT()
+            buffer.data = np.asarray(shape, "<i4").view(np.uint8)
+            model.buffers.append(buffer)
+            target.buffer = len(model.buffers) - 1
+            graph.tensors.append(target)
+            op.inputs = [op.inputs[0], len(graph.tensors) - 1, *op.inputs[2:]]
+        if op.builtinOptions is not None and getattr(op.builtinOptions, "newShape", None) is not None:
+            op.builtinOptions.newShape = shape
 
 
 def _with_outputs(model_bytes: bytes, tensors: list[int]) -> bytes:
@@ -341,14 +371,14 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
     ``web_assets.json`` (the index). Returns the manifest path. Nothing needs TensorFlow.
     """
     export_dir, dest = Path(export_dir), Path(dest)
-    report_path = export_dir / layout.EXPORT_REPORT
-    if not report_path.is_file():
+    export = ExportDir(export_dir)
+    if not export.report_json.is_file():
         raise EdgeError(f"{export_dir} is not an edge export directory (no {layout.EXPORT_REPORT}): run `edge export RUN --int8`")
-    shipped_name = json.loads(report_path.read_text())["shipped_model"]
+    shipped_name = export.report()["shipped_model"]
     shipped_path = export_dir / shipped_name
     shipped_bytes = shipped_path.read_bytes()
     shipped_spec = read_spec_bytes(shipped_bytes)
-    golden = json.loads((export_dir / layout.GOLDEN_JSON).read_text())
+    golden = json.loads(export.golden_json.read_text())
 
     bare = make_web_model(shipped_bytes)
     spec = web_spec(shipped_spec, bare)
@@ -357,9 +387,9 @@ def write_web_assets(export_dir: Path, dest: Path, log: Log = print) -> Path:
 
     one_pass = _one_pass_assets(shipped_bytes, shipped_spec, golden, export_dir) if shipped_spec.flip_averaged else None
 
-    files = {WEB_MODEL_NAME: web_bytes, layout.LABELS_TXT: (export_dir / layout.LABELS_TXT).read_bytes(),
-             layout.GOLDEN_JSON: (export_dir / layout.GOLDEN_JSON).read_bytes(),
-             **read_tree(export_dir / layout.GOLDEN_DIR, layout.GOLDEN_DIR),
+    files = {WEB_MODEL_NAME: web_bytes, layout.LABELS_TXT: export.labels_txt.read_bytes(),
+             layout.GOLDEN_JSON: export.golden_json.read_bytes(),
+             **read_tree(export.golden_dir, layout.GOLDEN_DIR),
              **detector_files(_browser_detector(shipped_spec))}
     quant = spec.input_quantization
     raw_pixels = bool(quant is not None and spec.pixel_offset == 0 and quant.zero_point == 0
@@ -440,6 +470,34 @@ def _one_pass_assets(shipped_bytes: bytes, shipped_spec: Spec, golden: dict, exp
     return web_bytes, (json.dumps(one_golden, separators=(",", ":"), sort_keys=True) + "\n").encode(), check
 
 
+def _check_bare_web_variant(shipped_bytes: bytes, shipped_spec: Spec, web_bytes: bytes, name: str, rng):
+    """The web variant gives the file's raw outputs exactly on random pixels (the requantization is exact on
+    any input, so random pixels prove it too); returns the file's model."""
+    from edge.runtime import TFLiteModel
+
+    shipped, web = TFLiteModel(shipped_bytes, spec=shipped_spec), TFLiteModel(web_bytes)
+    for _ in range(4):
+        x = rng.random(tuple(shipped_spec.input_shape), np.float32)
+        for a, b in zip(shipped.run_raw(x), web.run_raw(x)):
+            shift = UINT8_OFFSET if a.dtype == np.int8 and b.dtype == np.uint8 else 0
+            if not np.array_equal(a.astype(np.int32) + shift, b.astype(np.int32)):
+                raise CheckFailed(f"the web variant of {name} differs from it: nothing was served")
+    return shipped
+
+
+def _bare_one_look(shipped_bytes: bytes, shipped_spec: Spec, name: str, rng, log: Log) -> tuple[dict, bytes | None]:
+    """The manifest's "looks" and the one-pass file for a bare flip-averaged file ({} and None when it cannot be made)."""
+    faces = [rng.random(tuple(shipped_spec.input_shape), np.float32) for _ in range(4)]
+    try:
+        one_bytes, one_check = _one_pass_web_model(shipped_bytes, shipped_spec, faces)
+    except EdgeError as error:  # CheckFailed included: no setting rather than a wrong file
+        log(f"no 'one look per face' setting for {name}: {error}")
+        return {}, None
+    return {"looks": {"two": {"model": WEB_MODEL_NAME, "golden": None, "flip_averaged": True},
+                      "one": {"model": ONE_PASS_MODEL_NAME, "golden": None, "flip_averaged": False,
+                              "parity_check": one_check}}, "default_looks": "two"}, one_bytes
+
+
 def write_web_assets_for_model(model_path: Path, dest: Path, log: Log = print) -> Path:
     """Web assets for a bare ``.tflite`` with the edge spec (an exported file, or an app's ``model.tflite``).
 
@@ -466,25 +524,11 @@ def write_web_assets_for_model(model_path: Path, dest: Path, log: Log = print) -
         bare = strip_appended_archive(shipped_bytes)  # already feedable by LiteRT.js
     spec = web_spec(shipped_spec, bare)
     web_bytes = embed_spec(bare, spec)
-    shipped, web = TFLiteModel(shipped_bytes, spec=shipped_spec), TFLiteModel(web_bytes)
     rng = np.random.default_rng(0)
-    for _ in range(4):  # the requantization is exact on any input, so random pixels prove it too
-        x = rng.random(tuple(shipped_spec.input_shape), np.float32)
-        for a, b in zip(shipped.run_raw(x), web.run_raw(x)):
-            shift = UINT8_OFFSET if a.dtype == np.int8 and b.dtype == np.uint8 else 0
-            if not np.array_equal(a.astype(np.int32) + shift, b.astype(np.int32)):
-                raise CheckFailed(f"the web variant of {model_path.name} differs from it: nothing was served")
+    shipped = _check_bare_web_variant(shipped_bytes, shipped_spec, web_bytes, model_path.name, rng)
     looks, one_bytes = {}, None
     if shipped_spec.flip_averaged and shipped.is_quantized_input:  # the page's "one look per face" setting too
-        faces = [rng.random(tuple(shipped_spec.input_shape), np.float32) for _ in range(4)]
-        try:
-            one_bytes, one_check = _one_pass_web_model(shipped_bytes, shipped_spec, faces)
-        except EdgeError as error:  # CheckFailed included: no setting rather than a wrong file
-            log(f"no 'one look per face' setting for {model_path.name}: {error}")
-    if one_bytes is not None:
-        looks = {"looks": {"two": {"model": WEB_MODEL_NAME, "golden": None, "flip_averaged": True},
-                           "one": {"model": ONE_PASS_MODEL_NAME, "golden": None, "flip_averaged": False,
-                                   "parity_check": one_check}}, "default_looks": "two"}
+        looks, one_bytes = _bare_one_look(shipped_bytes, shipped_spec, model_path.name, rng, log)
     dest.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(dest / WEB_MODEL_NAME, web_bytes)
     if looks:

@@ -30,8 +30,9 @@ def test_benchmark_measures_every_file(export_copy, tmp_path):
     report = json.loads(result.stdout)
     assert report == json.loads((tmp_path / "benchmark.json").read_text())
     assert (tmp_path / "benchmark.png").stat().st_size > 5000
-    names = {p.stem for p in export_copy.glob("*.tflite")}
-    assert set(report["models"]) == names and "face_detector" in names and "model_int8_qat" in names
+    # an export's models by their ModelKind name (as validation.json names them), other files by their stem
+    names = {p.stem.removeprefix("model_") if p.stem.startswith("model_") else p.stem for p in export_copy.glob("*.tflite")}
+    assert set(report["models"]) == names and "face_detector" in names and "int8_qat" in names
     assert report["threads"] == [1, 2]
     for name, entry in report["models"].items():
         for threads in ("1", "2"):
@@ -40,7 +41,7 @@ def test_benchmark_measures_every_file(export_copy, tmp_path):
             assert timing["images_per_s"] == pytest.approx(1000 / timing["median_ms"], rel=0.01)
         assert entry["peak_rss_mb"] >= entry["baseline_rss_mb"] > 10  # measured in its own process
         assert entry["size_bytes"] == (export_copy / entry["file"]).stat().st_size
-    qat, float32 = report["models"]["model_int8_qat"], report["models"]["model_float32"]
+    qat, float32 = report["models"]["int8_qat"], report["models"]["float32"]
     assert qat["vs_float32"]["size"] == pytest.approx(qat["size_bytes"] / float32["size_bytes"], abs=1e-3)
     assert qat["vs_float32"]["latency_1_threads"] == pytest.approx(
         qat["latency"]["1"]["median_ms"] / float32["latency"]["1"]["median_ms"], abs=1e-3)
@@ -58,7 +59,7 @@ def test_benchmark_table_and_accuracy_plot_with_validation(export_copy, utkface_
     assert (export_copy / "validation" / "validation.json").is_file()
     result = run_cli("benchmark", export_copy, "--runs", "5", "--warmup", "1", "--out", tmp_path)
     assert result.exit_code == 0, result.output
-    assert "| model_int8_qat |" in result.stdout and "vs float32" in result.stdout
+    assert "| int8_qat |" in result.stdout and "vs float32" in result.stdout
     report = json.loads((tmp_path / "benchmark.json").read_text())
     assert report["validation"].endswith("validation.json")
     assert (tmp_path / "benchmark.png").stat().st_size > 10000  # three panels

@@ -55,7 +55,9 @@ def test_export_writes_every_artifact(exported_run, family):
     assert len(list((export / "golden").glob("face_*.png"))) == 16
     report = json.loads((export / "export_report.json").read_text())
     assert report["checks"]["passed"] and report["shipped_model"] == "model_int8_qat.tflite"
-    assert "| model_int8_qat |" in (export / "MODEL_CARD.md").read_text()
+    # one name for each model: the report, the gate and the model card say int8_qat, as validation does
+    assert set(report["models"]) == {"float32", "int8_ptq", "int8_qat"} and report["checks"]["gate"]["shipped"] == "int8_qat"
+    assert "| int8_qat |" in (export / "MODEL_CARD.md").read_text()
     assert not [p for p in export.parent.iterdir() if p.name.startswith((".export.staging-", ".export.previous-"))], "staging left behind"
 
 
@@ -98,7 +100,7 @@ def test_output_order_with_two_same_shaped_outputs(utkface_dir, tmp_path):
     outputs = TFLiteModel(run / "export" / "model_float32.tflite").run(x)
     assert np.allclose(outputs["age"], keras_outputs["age"], atol=1e-4)
     assert np.allclose(outputs["gender"], keras_outputs["gender"], atol=1e-4)
-    mapping = json.loads((run / "export" / "export_report.json").read_text())["models"]["model_float32"]
+    mapping = json.loads((run / "export" / "export_report.json").read_text())["models"]["float32"]
     assert {m["tflite_position"] for m in mapping["output_mapping"].values()} == {0, 1}
 
 

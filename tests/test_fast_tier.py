@@ -35,7 +35,7 @@ def synthetic_export(tmp_path_factory):
 
 def test_every_file_carries_its_spec_and_maps_its_outputs(synthetic_export):
     report = json.loads((synthetic_export / "export_report.json").read_text())
-    assert set(report["models"]) == {"model_float32", "model_int8_ptq", "model_int8_qat"}
+    assert set(report["models"]) == {"float32", "int8_ptq", "int8_qat"}
     for name, entry in report["models"].items():
         spec = read_spec(synthetic_export / entry["file"])
         assert [o.tflite_index for o in spec.outputs] == [0]  # the tuple family's one output, found and verified

@@ -6,8 +6,8 @@ import json
 
 from edge import schemas
 
-PINNED = {"metrics": "edge.metrics/1", "export_report": "edge.export_report/1", "validation": "edge.validation/1",
-          "benchmark": "edge.benchmark/1", "predict": "edge.predict/1", "predict_video": "edge.predict.video/1",
+PINNED = {"metrics": "edge.metrics/1", "export_report": "edge.export_report/2", "validation": "edge.validation/1",
+          "benchmark": "edge.benchmark/2", "predict": "edge.predict/1", "predict_video": "edge.predict.video/1",
           "annotations": "edge.annotations/1", "owned_folder": "edge.owned-folder/1"}
 
 

@@ -10,7 +10,7 @@ import io
 import time
 from contextlib import nullcontext
 
-from edge import layout
+from edge.layout import RunDir
 from edge.console import console
 from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
@@ -65,7 +65,7 @@ class EpochEnd(keras.callbacks.Callback):
                                             "val_age_mae_years") if k in logs) + f"  {seconds:.1f}s")
 
     def _checkpoint(self, epoch: int) -> None:
-        directory = self.run_dir / layout.CHECKPOINT_DIR
+        directory = RunDir(self.run_dir).checkpoint_dir
         directory.mkdir(exist_ok=True)
         name = f"epoch_{epoch:03d}.keras"
         save_model_atomic(self.model, directory / name)
@@ -76,14 +76,14 @@ class EpochEnd(keras.callbacks.Callback):
         self.state.update({"epoch": epoch, "checkpoint": name, "average": average,
                            "optimizer_step": int(self.model.optimizer.iterations.numpy()),
                            "images_per_s": self.train_size * len(epoch_seconds) / max(sum(epoch_seconds), 1e-9)})
-        write_json_atomic(directory / layout.CHECKPOINT_STATE, self.state)
+        write_json_atomic(RunDir(self.run_dir).checkpoint_state, self.state)
         for old in [*directory.glob("epoch_*.keras"), *directory.glob("average_*.npz")]:
             if old.name not in (name, average):
                 old.unlink(missing_ok=True)
 
     def _write_history(self) -> None:
         history = self.state["history"]
-        write_json_atomic(self.run_dir / layout.HISTORY_JSON, history)
+        write_json_atomic(RunDir(self.run_dir).history_json, history)
         keys = sorted(history)
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -141,11 +141,19 @@ def check_options(config: TrainConfig) -> None:
     Raises EdgeError (exit 2) with one line naming the option and its valid range: an option is
     never silently replaced by a default.
     """
-    def need(ok: bool, message: str) -> None:
-        if not ok:
-            raise EdgeError(message)
-
     family_defaults(config.model)  # an unknown family is an error here
+    _check_ranges(config)
+    _check_combinations(config)
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise EdgeError(message)
+
+
+def _check_ranges(config: TrainConfig) -> None:
+    """Each option on its own: its range or its choices."""
+    need = _need
     need(config.epochs is None or config.epochs >= 1, f"--epochs {config.epochs}: must be at least 1")
     need(config.batch is None or config.batch >= 1, f"--batch {config.batch}: must be at least 1")
     need(config.lr is None or 0 < config.lr <= 1, f"--lr {config.lr}: must be in (0, 1]")
@@ -167,16 +175,22 @@ def check_options(config: TrainConfig) -> None:
     need(config.age_sigma is None or 0 <= config.age_sigma <= 20, f"--age-sigma {config.age_sigma}: must be 0..20 years")
     need(0 <= config.age_sigma_per_year <= 0.5, f"--age-sigma-per-year {config.age_sigma_per_year}: must be 0..0.5")
     need(config.zoom is None or 0 <= config.zoom <= 0.5, f"--zoom {config.zoom}: must be 0..0.5")
-    need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
     need(config.kernel in (None, 3, 5, 7), f"--kernel {config.kernel}: must be 3, 5 or 7")
-    need(config.kernel is None or family_defaults(config.model).kernel > 0,
-         f"--kernel sets mobile's depthwise kernel: {config.model} has none")
     need(config.degrade is None or 0 <= config.degrade <= 1, f"--degrade {config.degrade}: must be 0..1")
     need(0 < config.gender_weight <= 10, f"--gender-weight {config.gender_weight}: must be in (0, 10]")
-    need(config.gender_weight == 1 or family_layout(config.model) == TWO_HEADS,
-         f"--gender-weight weights a separate gender head (mobile, cnn): {config.model} has one output")
     need(config.ema is None or config.ema == 0 or 0.9 <= config.ema < 1,
          f"--ema {config.ema}: must be 0 (off) or a decay per step in [0.9, 1), e.g. 0.999")
+    need(0 < config.teacher_weight <= 1, f"--teacher-weight {config.teacher_weight}: must be in (0, 1]")
+
+
+def _check_combinations(config: TrainConfig) -> None:
+    """Options that need the family, the label scheme or another option to make sense."""
+    need = _need
+    need(config.widths in (None, "deep") or config.model != "mobile", f"--widths {config.widths}: mobile knows only deep")
+    need(config.kernel is None or family_defaults(config.model).kernel > 0,
+         f"--kernel sets mobile's depthwise kernel: {config.model} has none")
+    need(config.gender_weight == 1 or family_layout(config.model) == TWO_HEADS,
+         f"--gender-weight weights a separate gender head (mobile, cnn): {config.model} has one output")
     need(not config.age_sigma or family_layout(config.model) == TWO_HEADS,
          f"--age-sigma needs a family with an age-group softmax head (mobile, cnn), not {config.model}")
     need(not config.age_sigma or config.labels != "age", "--age-sigma trains age groups: it does not apply to --labels age")
@@ -188,7 +202,6 @@ def check_options(config: TrainConfig) -> None:
              f"--extra-data {extra} is --data itself: its faces would be trained on twice and leak into validation")
     need(not (config.extra_data and config.teacher_labels),
          "--extra-data with --teacher-labels: a teacher file labels --data's faces only; use one of the two")
-    need(0 < config.teacher_weight <= 1, f"--teacher-weight {config.teacher_weight}: must be in (0, 1]")
     # the family's own --age-sigma counts: cnn's default 0 trains one-hot groups, which have no distribution to distil
     age_sigma = config.age_sigma if config.age_sigma is not None else family_defaults(config.model).age_sigma
     need(not config.teacher_labels or (family_layout(config.model) == TWO_HEADS and config.labels != "age"

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from edge import layout
+from edge.layout import RunDir
 from edge.errors import EdgeError
 
 Log = Callable[[str], None]
@@ -78,7 +79,7 @@ def uses_multiworker(strategy: str, out_dir: Path, resume: bool) -> bool:
     """Whether this run is a multi-worker run (on --resume the saved config decides)."""
     if strategy == "multiworker":
         return True
-    saved = Path(out_dir) / layout.CONFIG_JSON
+    saved = RunDir(out_dir).config_json
     if resume and saved.is_file():
         try:
             return json.loads(saved.read_text()).get("strategy") == "multiworker"
@@ -106,7 +107,7 @@ def worker_directory(out_dir: Path, role: WorkerRole, resume: bool, log: Log) ->
     try:
         if resume:
             out_dir = Path(out_dir)
-            if not (out_dir / layout.CONFIG_JSON).is_file():
+            if not RunDir(out_dir).config_json.is_file():
                 raise EdgeError(f"{role.name}: --resume needs the chief's run directory, but {out_dir} has no "
                                 f"{layout.CONFIG_JSON} here: put --out on storage every worker sees (e.g. NFS)")
             shutil.rmtree(scratch)

@@ -6,13 +6,12 @@ validate see the same images and the decoded-image cache is hit (same key as tra
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from edge import layout
+from edge.layout import RunDir
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset
 from edge.errors import EdgeError
@@ -32,10 +31,7 @@ class RunData:
 
 def split_info(run_dir: Path) -> dict:
     """A run's split.json: the dataset path and kind, the ordered record paths and the split's indices."""
-    split_path = Path(run_dir) / layout.SPLIT_JSON
-    if not split_path.is_file():
-        raise EdgeError(f"{run_dir} has no split.json: is it a finished `edge train` run directory?")
-    return json.loads(split_path.read_text())
+    return RunDir(run_dir).split()
 
 
 def _source_records(info: dict) -> list[FaceRecord]:

@@ -30,6 +30,7 @@ from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, learn_tuple_thresholds, two_hot_decoding
 from edge import layout, schemas
+from edge.layout import RunDir
 from edge.errors import EdgeError
 from edge.io import check_output_dir, located, read_json, write_json_atomic, write_text_atomic
 from edge.metrics import confusion, label_metrics, mean_std
@@ -50,7 +51,7 @@ class TrainingInterrupted(EdgeError):
 
 def _completed_epochs(out_dir: Path) -> bool:
     """Whether a run directory holds at least one completed epoch (its own or a fold's)."""
-    if (out_dir / layout.METRICS_JSON).is_file():
+    if RunDir(out_dir).metrics_json.is_file():
         return True
     return any(out_dir.glob(f"**/{layout.CHECKPOINT_DIR}/{layout.CHECKPOINT_STATE}"))
 
@@ -123,9 +124,10 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
     faces = _prepare_faces(config, log)
     config, spec = faces.config, faces.spec
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out_dir / layout.RUN_MARKER, "written by edge train: this directory is an edge run\n")
-    write_json_atomic(out_dir / layout.CONFIG_JSON, asdict(config))
-    spec.save(out_dir / layout.SPEC_JSON)
+    run = RunDir(out_dir)
+    write_text_atomic(run.marker, "written by edge train: this directory is an edge run\n")
+    write_json_atomic(run.config_json, asdict(config))
+    spec.save(run.spec_json)
     devices = _configure_devices(tf, keras, config, log)
 
     def split_run(directory: Path, split: Split) -> SplitRun:
@@ -149,7 +151,7 @@ def _claim_run(config: TrainConfig, out_dir: Path, resume: bool, log: Log,
                overrides: dict | None) -> tuple[TrainConfig, bool]:
     """The config to train with and whether to resume: --resume reads the saved one; a failed first attempt is
     cleaned (edge's own files only); options are checked and the directory proven writable before slow work."""
-    saved_config = out_dir / layout.CONFIG_JSON
+    saved_config = RunDir(out_dir).config_json
     layout.claim_run_dir(out_dir)
     if resume:
         if not saved_config.is_file():
@@ -233,13 +235,13 @@ def _train_folds(out_dir: Path, splits: list[Split], split_run: Callable[[Path, 
     for index, split in enumerate(splits):
         log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
             f"val {len(split.val):,}, test {len(split.test):,}")
-        fold_metrics[split.name], histories[split.name] = _train_split(split_run(out_dir / layout.FOLDS_DIR / split.name, split))
+        fold_metrics[split.name], histories[split.name] = _train_split(split_run(RunDir(out_dir).fold(split.name).path, split))
     summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                "label_scheme": spec.label_scheme, "model": config.model}
-    write_json_atomic(out_dir / layout.METRICS_JSON, {"schema": schemas.METRICS, **summary})
+    write_json_atomic(RunDir(out_dir).metrics_json, {"schema": schemas.METRICS, **summary})
     from edge.train.plots import plot_fold_curves
 
-    plot_fold_curves(histories, out_dir / "fold_curves.png")
+    plot_fold_curves(histories, RunDir(out_dir).fold_curves_png)
     return summary
 
 
@@ -325,7 +327,7 @@ def _initialize_from(model, source_run: Path, keras, log: Log) -> None:
     Transfer learning: e.g. a UTKFace-trained mobile initialises an Adience model; the age
     head (20 vs 8 classes) does not match and keeps its fresh initialisation.
     """
-    source_path = source_run / layout.MODEL_KERAS
+    source_path = RunDir(source_run).model_keras
     if not source_path.is_file():
         raise EdgeError(f"--init-from {source_run}: no model.keras there (point it at a finished run directory)")
     source = keras.models.load_model(source_path, compile=False)
@@ -403,6 +405,11 @@ class SplitRun:
     def num_classes(self) -> int:
         return len(self.spec.age_class_names)
 
+    @property
+    def files(self) -> RunDir:
+        """This split's run folder (the run itself, or one fold of a --folds run)."""
+        return RunDir(self.run_dir)
+
 
 def _train_split(run: SplitRun) -> tuple[dict, dict]:
     """Train one split into ``run.run_dir``: the named steps below, in this order (the seeds depend on it)."""
@@ -437,21 +444,21 @@ def _train_split(run: SplitRun) -> tuple[dict, dict]:
 def _finished_split(run: SplitRun) -> tuple[dict, dict] | None:
     """A resumed split that already trained every epoch: its saved metrics and history (nothing to do)."""
     done_epochs = _checkpoint_epoch(run.run_dir)
-    if run.resume and (run.run_dir / layout.METRICS_JSON).is_file() and (run.run_dir / layout.MODEL_KERAS).is_file() \
+    if run.resume and run.files.metrics_json.is_file() and run.files.model_keras.is_file() \
             and done_epochs >= run.config.epochs:
         run.log(f"{run.run_dir.name}: already complete ({done_epochs} epochs), skipping; add --epochs N to train it further")
-        return (read_json(run.run_dir / layout.METRICS_JSON, "re-train the run"),
-                read_json(run.run_dir / layout.HISTORY_JSON, "re-train the run"))
+        return (read_json(run.files.metrics_json, "re-train the run"),
+                read_json(run.files.history_json, "re-train the run"))
     return None
 
 
 def _write_split_files(run: SplitRun) -> None:
     """split.json, config.json and spec.json: each split's directory is a complete run directory."""
-    write_json_atomic(run.run_dir / layout.SPLIT_JSON, {"data": run.config.data, "kind": run.config.kind,
+    write_json_atomic(run.files.split_json, {"data": run.config.data, "kind": run.config.kind,
                                                     "extra_data": run.extra_sources,
                                                     "paths": [r.path for r in run.records], **run.split.to_dict()})
-    write_json_atomic(run.run_dir / layout.CONFIG_JSON, asdict(run.config))
-    run.spec.save(run.run_dir / layout.SPEC_JSON)
+    write_json_atomic(run.files.config_json, asdict(run.config))
+    run.spec.save(run.files.spec_json)
 
 
 def _split_datasets(run: SplitRun):
@@ -487,8 +494,8 @@ def _build_or_resume(run: SplitRun, keras):
     import edge.train.losses as losses
 
     config, spec = run.config, run.spec
-    checkpoint_dir = run.run_dir / layout.CHECKPOINT_DIR
-    state_path = checkpoint_dir / layout.CHECKPOINT_STATE
+    checkpoint_dir = run.files.checkpoint_dir
+    state_path = run.files.checkpoint_state
     state = {"epoch": 0, "history": {}}
     with run.strategy.scope():
         if run.resume and state_path.is_file():
@@ -516,7 +523,7 @@ def _weight_average(run: SplitRun, model, state: dict):
     average = WeightAverage(run.config.ema)
     average.set_model(model)
     if state.get("average"):
-        average.load(run.run_dir / layout.CHECKPOINT_DIR / state["average"])
+        average.load(run.files.checkpoint_dir / state["average"])
     elif state["epoch"]:
         raise EdgeError(f"{run.run_dir}: its checkpoint has no weight average for --ema: delete its checkpoint/ to start over")
     run.log(f"weights averaged over training (--ema {run.config.ema:g}: about the last "
@@ -575,23 +582,23 @@ def _evaluate_and_save(run: SplitRun, model, facts: dict, history: dict) -> dict
     metrics.update({"model": config.model, "label_scheme": spec.label_scheme, "parameters": facts["parameters"],
                     "split": {"train": len(split.train), "val": len(split.val), "test": len(split.test), "name": split.name},
                     "epochs": config.epochs, **{k: v for k, v in facts.items() if k != "parameters"}})
-    save_model_atomic(model, run.run_dir / layout.MODEL_KERAS)
-    spec.save(run.run_dir / layout.SPEC_JSON)
+    save_model_atomic(model, run.files.model_keras)
+    spec.save(run.files.spec_json)
     from edge.train.plots import plot_confusion, plot_learning_curves
 
-    plot_learning_curves(history, run.run_dir / "learning_curves.png", f"{config.model} on {Path(config.data).name}")
+    plot_learning_curves(history, run.files.learning_curves_png, f"{config.model} on {Path(config.data).name}")
     if run.num_classes:
         plot_confusion(confusion(test_targets.age_class, decoded.age_class, run.num_classes), list(spec.age_class_names),
-                       run.run_dir / "confusion_matrix.png",
+                       run.files.confusion_matrix_png,
                        f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
-    write_json_atomic(run.run_dir / layout.METRICS_JSON, {"schema": schemas.METRICS, **metrics})
+    write_json_atomic(run.files.metrics_json, {"schema": schemas.METRICS, **metrics})
     run.log(_summary_line(metrics))
     return metrics
 
 
 def _checkpoint_epoch(run_dir: Path) -> int:
     """The last completed epoch recorded in a run's checkpoint state (0 when none)."""
-    state = run_dir / layout.CHECKPOINT_DIR / layout.CHECKPOINT_STATE
+    state = RunDir(run_dir).checkpoint_state
     return int(read_json(state, "delete the run's checkpoint/ to start over").get("epoch", 0)) if state.is_file() else 0
 
 

@@ -2,7 +2,7 @@
 
 Each ``.tflite`` in the directory is measured in its OWN subprocess (``python -m edge.app.benchmark
 --one``) so the peak RSS is that model's alone, at batch 1, with 1 and N interpreter threads:
-warm-up runs, then timed runs -> median, p90, images/s. Ratios against ``model_float32.tflite``
+warm-up runs, then timed runs -> median, p90, images/s. Ratios against ``model_float32.tflite`` (``float32``)
 (latency and size) come from the same invocation, so they are side by side on one machine state.
 
 The input is a real face when there is one: the export's ``golden/*.png`` preprocessed per the
@@ -29,11 +29,12 @@ from typing import Callable
 import numpy as np
 
 from edge import layout
+from edge.layout import ExportDir, ModelKind
 from edge.errors import EdgeError
 
 DEFAULT_RUNS = 200
 DEFAULT_WARMUP = 20
-REFERENCE = "model_float32"
+REFERENCE = ModelKind.FLOAT32.value  # int8/float ratios are over the float32 file of the same export
 E2E_RUNS = 20
 
 
@@ -46,7 +47,7 @@ def _model_input(model, export_dir: Path) -> np.ndarray:
     """A real face preprocessed per the model's spec (golden PNG), else random input of the right shape."""
     from edge.preprocess import preprocess_file
 
-    goldens = sorted((export_dir / layout.GOLDEN_DIR).glob("*.png")) if model.spec is not None else []
+    goldens = sorted(ExportDir(export_dir).golden_dir.glob("*.png")) if model.spec is not None else []
     if goldens:
         return preprocess_file(goldens[0], model.spec)
     shape = model.input["shape"][1:]
@@ -99,7 +100,7 @@ def compose_photo(export_dir: Path) -> np.ndarray | None:
     """A 640x480 frame with three of the export's real golden faces pasted in (BGR), or None."""
     import cv2
 
-    goldens = sorted((export_dir / layout.GOLDEN_DIR).glob("*.png"))[:3]
+    goldens = sorted(ExportDir(export_dir).golden_dir.glob("*.png"))[:3]
     if not goldens:
         return None
     frame = np.full((480, 640, 3), (70, 110, 90), np.uint8)
@@ -159,6 +160,12 @@ def end_to_end(path: Path, threads_list: list[int], photo: Path | None) -> dict:
     return out
 
 
+def report_name(path: Path) -> str:
+    """A file's name in the report: its ModelKind (``int8_qat``) for an export's model, else its stem."""
+    kind = ModelKind.named(path.stem)
+    return kind.value if kind and path.name == kind.file else path.stem
+
+
 def find_tflite(export_dir: Path) -> list[Path]:
     export_dir = Path(export_dir)
     if not export_dir.is_dir():
@@ -207,14 +214,14 @@ def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = D
         completed = subprocess.run(command, capture_output=True, text=True)
         if completed.returncode != 0:
             tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-            models[path.stem] = {"file": path.name, "error": tail}
+            models[report_name(path)] = {"file": path.name, "error": tail}
             log(f"  failed: {tail}")
             continue
-        models[path.stem] = json.loads(completed.stdout.strip().splitlines()[-1])
+        models[report_name(path)] = json.loads(completed.stdout.strip().splitlines()[-1])
     report = {"export_dir": str(export_dir), "threads": threads_list, "runs": runs, "warmup": warmup,
               "machine": machine_description(), "models": models}
     add_ratios(report)
-    validation = export_dir / layout.VALIDATION_DIR / layout.VALIDATION_JSON
+    validation = ExportDir(export_dir).validation_json
     if validation.is_file():
         report["validation"] = str(validation)
     return report
@@ -232,7 +239,7 @@ def machine_description() -> str:
 
 
 def add_ratios(report: dict) -> None:
-    """Latency and size of each model over ``model_float32`` from the same run (int8/float ratios)."""
+    """Latency and size of each model over the ``float32`` file from the same run (int8/float ratios)."""
     reference = report["models"].get(REFERENCE)
     if not reference or "latency" not in reference:
         return
@@ -289,8 +296,8 @@ def write_plot(report: dict, path: Path) -> Path:
     if report.get("validation"):
         validation = json.loads(Path(report["validation"]).read_text())
         for name, entry in validation.get("models", {}).items():
-            if f"model_{name}" in ok and "gender_accuracy" in entry:
-                accuracy[f"model_{name}"] = entry
+            if name in ok and "gender_accuracy" in entry:  # one name per model: validation's and ours agree
+                accuracy[name] = entry
     columns = 3 if accuracy else 1
     figure, axes = plt.subplots(1, columns, figsize=(5.5 * columns, 4.2))
     axes = np.atleast_1d(axes)
@@ -299,13 +306,13 @@ def write_plot(report: dict, path: Path) -> Path:
         size_kb = entry["size_bytes"] / 1024
         latency = entry["latency"][one]["median_ms"]
         axes[0].scatter(size_kb, latency)
-        axes[0].annotate(name.replace("model_", ""), (size_kb, latency), fontsize=8)
+        axes[0].annotate(name, (size_kb, latency), fontsize=8)
         if name in accuracy:
             for axis, x in ((axes[1], size_kb), (axes[2], latency)):
                 axis.scatter(x, accuracy[name]["gender_accuracy"], marker="o", color="tab:blue")
                 if "age_exact_accuracy" in accuracy[name]:
                     axis.scatter(x, accuracy[name]["age_exact_accuracy"], marker="s", color="tab:orange")
-                axis.annotate(name.replace("model_", ""), (x, accuracy[name]["gender_accuracy"]), fontsize=8)
+                axis.annotate(name, (x, accuracy[name]["gender_accuracy"]), fontsize=8)
     axes[0].set_xscale("log")
     axes[0].set_xlabel("file size (KB, log)")
     axes[0].set_ylabel(f"median latency, {one} thread (ms)")
@@ -355,5 +362,5 @@ def run_benchmark(export_dir: Path, target: Path, threads: int | None, runs: int
               **benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo, log=log, out=target)}
     if len(failed_models(report)) == len(report["models"]):
         return report, []
-    write_json_atomic(target / "benchmark.json", report)
-    return report, [target / "benchmark.json", write_plot(report, target / "benchmark.png")]
+    write_json_atomic(target / layout.BENCHMARK_JSON, report)
+    return report, [target / layout.BENCHMARK_JSON, write_plot(report, target / "benchmark.png")]

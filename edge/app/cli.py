@@ -16,7 +16,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from edge import schemas
 from edge.errors import EdgeError
 from edge.app.cli_options import config_from, with_options
 from edge.gate import GatePolicy

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge import layout
+from edge.layout import RunDir
 from edge.errors import EdgeError
 from edge.io import write_bytes_atomic
 
@@ -31,7 +31,7 @@ def pack_run(run: Path, out: Path, quality: int = DEFAULT_QUALITY) -> str:
     info = split_info(run)
     if info.get("extra_data"):  # teacher files name faces relative to one dataset (edge/teacher.py)
         raise EdgeError(f"{run} trained with --extra-data; a teacher labels --data's faces only: pack a run without it")
-    spec = Spec.load(Path(run) / layout.SPEC_JSON)
+    spec = Spec.load(RunDir(run).spec_json)
     data = load_run_data(run, spec)
     keep = np.concatenate([data.split.train, data.split.val])
     blobs = []

@@ -15,7 +15,6 @@ release gate, with the same defaults (``edge.gate``), as ``edge export`` and ``e
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -25,6 +24,7 @@ from typing import Callable
 import numpy as np
 
 from edge import layout, schemas
+from edge.layout import ExportDir, ModelKind, RunDir
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, flip_average, mirror, regroup
@@ -40,6 +40,8 @@ from edge.labels import get_scheme
 from edge.spec import Spec
 from edge.tflite_meta import read_spec
 from edge.targets import targets_for
+
+QAT = ModelKind.INT8_QAT.value  # the shipped file: the gate judges it against the float reference
 
 CALIBRATION_KEYS = ("gender_temperature", "gender_unsure_below", "age_interval_mass")  # edge.calibration
 LATENCY_RUNS = 200
@@ -107,7 +109,7 @@ def find_models(target: Path) -> dict[str, Path]:
     layout.recover_export(target)  # an export a kill interrupted mid-swap is put back first
     if not target.is_dir():
         raise EdgeError(f"export not found: {target} (run `edge export RUN_DIR --int8` first)")
-    models = {name: target / file for name, file in layout.MODEL_FILES if (target / file).is_file()}
+    models = {kind.value: path for kind, path in ExportDir(target).models().items()}
     if not models:
         raise EdgeError(f"no model_*.tflite files in {target}: is it an `edge export` directory?")
     return models
@@ -126,10 +128,7 @@ def select_records(spec_source: Path, options: ValidateOptions) -> list[FaceReco
         if not chosen:
             raise EdgeError(f"no faces in fold '{name}' of {options.data} (folds: {', '.join(dataset.folds) or 'none'})")
     elif options.split == "test":
-        split_path = spec_source / layout.SPLIT_JSON if spec_source.is_dir() else spec_source.parent / layout.SPLIT_JSON
-        if not split_path.is_file():
-            raise EdgeError(f"no split.json beside {spec_source}: use --split all or --split fold:K")
-        info = json.loads(split_path.read_text())
+        info = ExportDir(spec_source if spec_source.is_dir() else spec_source.parent).split()
         wanted = {info["paths"][i] for i in info["test"]}
         chosen = [r for r in records if r.path in wanted]
         if not chosen:
@@ -152,15 +151,15 @@ def _keras_outputs(export_dir: Path, x: np.ndarray, spec: Spec, log: Callable[[s
     A missing TensorFlow, an unreachable run or a damaged ``model.keras`` only drops the Keras
     column (with a warning): the exported files are what is being validated.
     """
-    report_path = export_dir / layout.EXPORT_REPORT
-    if not report_path.is_file():
+    export = ExportDir(export_dir)
+    if not export.report_json.is_file():
         return None
     # the run the export sits in first (RUN/export): a run moved after its export still finds its own
     # model, never another run that now lives at the recorded path
-    candidates = [export_dir.parent / layout.MODEL_KERAS]
+    candidates = [RunDir(export_dir.parent).model_keras]
     try:
-        candidates.append(Path(json.loads(report_path.read_text())["run_dir"]) / layout.MODEL_KERAS)
-    except (ValueError, KeyError, OSError):
+        candidates.append(RunDir(export.report()["run_dir"]).model_keras)
+    except (EdgeError, KeyError, TypeError):
         pass
     model_path = next((path for path in candidates if path.is_file()), None)
     if model_path is None:
@@ -246,7 +245,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
     labels = group_labels(faces.records, faces.truth)
     reference = runs.reference
     groups = disaggregate(runs.decoded, faces.truth, labels, reference,
-                          "int8_qat" if "int8_qat" in runs.decoded else None, options.gate.group_min_faces)
+                          QAT if QAT in runs.decoded else None, options.gate.group_min_faces)
     gate_passed, reason = _gate(runs.results, reference, options, groups)
     report = {"target": str(target), "data": str(normalize_path(options.data)), "split": options.split,
               "faces": len(faces.records), "runtime": runs.runtime_name, "reference": reference,
@@ -284,8 +283,8 @@ def _run_models(target: Path, models: dict[str, Path], spec: Spec, faces: Faces,
     runs = ModelRuns()
     export_dir = target if target.is_dir() else target.parent
     parameters = None
-    if (export_dir / layout.EXPORT_REPORT).is_file():
-        parameters = json.loads((export_dir / layout.EXPORT_REPORT).read_text()).get("parameters")
+    if ExportDir(export_dir).report_json.is_file():
+        parameters = ExportDir(export_dir).report().get("parameters")
     # the Keras column computes what the files compute: flip-averaged when they are
     keras = _keras_outputs(export_dir, faces.x, spec, log, options.tta or spec.flip_averaged) \
         if options.keras and target.is_dir() else None
@@ -333,7 +332,7 @@ def _score(runs: ModelRuns, faces: Faces) -> None:
 
 def _calibration_report(runs: ModelRuns, faces: Faces, labels: dict) -> dict | None:
     """What the shipped file's calibration does, overall and per group (None for a file without one)."""
-    shown = "int8_qat" if "int8_qat" in runs.specs else next(iter(runs.specs), None)
+    shown = QAT if QAT in runs.specs else next(iter(runs.specs), None)
     if not shown or not any(k in runs.specs[shown].decoding for k in CALIBRATION_KEYS):
         return None
     spec = runs.specs[shown]
@@ -345,8 +344,8 @@ def _calibration_report(runs: ModelRuns, faces: Faces, labels: dict) -> dict | N
 def _speed(results: dict, reference: str, options: ValidateOptions, spec: Spec) -> dict:
     """The int8/float32 latency ratio and the note that says what it means here."""
     ratio = None
-    if "int8_qat" in results and reference in results and "latency_1_thread" in results[reference]:
-        ratio = results["int8_qat"]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
+    if QAT in results and reference in results and "latency_1_thread" in results[reference]:
+        ratio = results[QAT]["latency_1_thread"]["median_ms"] / results[reference]["latency_1_thread"]["median_ms"]
     note = speed_note(ratio)
     if options.tta:
         note += " With --tta every face runs twice (itself and its mirror image): twice the latency above."
@@ -356,9 +355,9 @@ def _speed(results: dict, reference: str, options: ValidateOptions, spec: Spec) 
 
 
 def _gate(results: dict, reference: str, options: ValidateOptions, groups: GroupReport | None = None) -> tuple[bool, str]:
-    if "int8_qat" not in results or reference == "int8_qat":
+    if QAT not in results or reference == QAT:
         return True, "no QAT int8 model beside a float model: nothing to gate"
-    reasons = options.gate.failures(results["int8_qat"], results[reference], groups)
+    reasons = options.gate.failures(results[QAT], results[reference], groups)
     if reasons:
         return False, "; ".join(reasons)
     return True, "QAT int8 within tolerance of float, on average and on every group of at least " \
@@ -378,7 +377,7 @@ def run_validation(export_dir: Path, options: ValidateOptions, report_dir: Path 
     if unknown:
         raise EdgeError(f"--by {','.join(unknown)}: choose from {', '.join(GROUP_DIMENSIONS)}")
     layout.recover_export(export_dir, log)
-    folds_mode = layout.is_folds_export(export_dir)
+    folds_mode = ExportDir(export_dir).is_folds
     if not folds_mode:
         find_models(export_dir)  # a missing or empty export is one line before anything is created
     out = report_dir or default_report_dir(export_dir)
@@ -414,7 +413,7 @@ def _known_dimensions(dimensions: list[str], report: dict, log: Callable[[str], 
 def validate_folds(target: Path, options: ValidateOptions, progress: Progress | None = None,
                    log: Callable[[str], None] = print) -> ValidationResult:
     """Adience mode: validate each fold's export on its own test fold; mean +- std per model."""
-    fold_dirs = layout.visible_subdirs(Path(target) / layout.FOLDS_DIR)  # never edge's hidden staging folders
+    fold_dirs = [fold.path for fold in ExportDir(target).folds()]  # never edge's hidden staging folders
     per_fold = {}
     for fold_dir in fold_dirs:
         log(f"fold {fold_dir.name}")
@@ -458,8 +457,8 @@ def markdown_table(report: dict) -> str:
             continue
         cells = [_format(models[n].get(key), kind) for n in names]
         delta = ""
-        if "int8_qat" in models and key in models["int8_qat"] and key in models[reference] and reference != "int8_qat":
-            difference = models["int8_qat"][key] - models[reference][key]
+        if QAT in models and key in models[QAT] and key in models[reference] and reference != QAT:
+            difference = models[QAT][key] - models[reference][key]
             delta = f"{difference * 100:+.2f} pp" if kind == "pct" else f"{difference:+.3f}"
         lines.append(f"| {label} | {' | '.join(cells)} | {delta} |")
     size = [f"{models[n]['size_bytes'] / 1024:,.1f}" if models[n].get("size_bytes") else "" for n in names]
@@ -489,8 +488,8 @@ def default_report_dir(target: Path) -> Path:
     """
     target = Path(target)
     if target.is_file():
-        return target.parent / layout.VALIDATION_DIR / target.stem
-    return target / layout.VALIDATION_DIR
+        return ExportDir(target.parent).validation_dir / target.stem
+    return ExportDir(target).validation_dir
 
 
 def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
@@ -525,7 +524,7 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
 def by_group_markdown(report: dict, dimensions: list[str] | None = None) -> str:
     """Per-group tables (95% intervals in brackets) with the shipped model's delta against float."""
     groups = report["by_group"]
-    shown = "int8_qat" if "int8_qat" in report["models"] else report["reference"]
+    shown = QAT if QAT in report["models"] else report["reference"]
     lines = [f"## By group ({shown}; 95% intervals: Wilson for accuracy, bootstrap for MAE)", ""]
     for dimension, entries in groups["dimensions"].items():
         if dimensions and dimension not in dimensions:
@@ -557,7 +556,7 @@ def by_group_markdown(report: dict, dimensions: list[str] | None = None) -> str:
 def _plot_groups(report: dict, path: Path) -> Path:
     """One bar chart per metric: every group (sorted within its dimension), float and int8, 95% whiskers."""
     groups = report["by_group"]["dimensions"]
-    models = [m for m in (report["reference"], "int8_qat") if m in report["models"]]
+    models = [m for m in (report["reference"], QAT) if m in report["models"]]
     rows = [(f"{d}: {g}", e) for d, entries in groups.items() for g, e in entries.items()]
     metrics = [(k, t) for k, t in (("gender_accuracy", "gender accuracy"), ("age_mae_years", "age MAE (years)"))
                if any(k in e["models"].get(models[-1], {}) for _, e in rows)]
@@ -612,7 +611,7 @@ def _plot_reliability(calibration: dict, path: Path) -> Path:
 
 
 def _plot_confusions(report: dict, class_names: list[str], path: Path) -> Path:
-    shown = [n for n in (report["reference"], "int8_qat") if n in report["confusion_matrices"]]
+    shown = [n for n in (report["reference"], QAT) if n in report["confusion_matrices"]]
     figure, axes = pyplot().subplots(1, len(shown), figsize=(6 * len(shown), 5.2), squeeze=False)
     for axis, name in zip(axes[0], shown):
         accuracy = report["models"][name].get("age_exact_accuracy", float("nan"))
