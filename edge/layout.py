@@ -53,6 +53,7 @@ MODEL_CARD = "MODEL_CARD.md"
 VALIDATION_DIR = "validation"
 VALIDATION_JSON = "validation.json"
 BENCHMARK_JSON = "benchmark.json"
+BENCHMARK_PNG = "benchmark.png"
 STAGING_TAG = ".staging-"  # .<export name>.staging-<pid>-<random>: an export being written
 BACKUP_TAG = ".previous-"  # .<export name>.previous-<pid>: the export being replaced
 
@@ -209,6 +210,17 @@ class ExportDir(_Folder):
         from edge import schemas
 
         return schemas.read_export_report(self.report_json)
+
+
+class ValidationDir(_Folder):
+    """Where ``edge validate`` writes its reports (EXPORT/validation by default, or --report)."""
+
+    validation_json = _in(VALIDATION_JSON)
+    validation_md = _in("validation.md")
+    by_group_png = _in("by_group.png")
+    reliability_png = _in("reliability.png")
+    confusion_png = _in("confusion_float_vs_qat.png")
+    tradeoff_png = _in("accuracy_vs_size_latency.png")
 
 
 def read_split(path: Path, missing: str) -> dict:

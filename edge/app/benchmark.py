@@ -363,4 +363,4 @@ def run_benchmark(export_dir: Path, target: Path, threads: int | None, runs: int
     if len(failed_models(report)) == len(report["models"]):
         return report, []
     write_json_atomic(target / layout.BENCHMARK_JSON, report)
-    return report, [target / layout.BENCHMARK_JSON, write_plot(report, target / "benchmark.png")]
+    return report, [target / layout.BENCHMARK_JSON, write_plot(report, target / layout.BENCHMARK_PNG)]

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from edge import layout, schemas
-from edge.layout import ExportDir, ModelKind, RunDir
+from edge.layout import ExportDir, ModelKind, RunDir, ValidationDir
 from edge.cache import load_images
 from edge.datasets import FaceRecord, load_dataset, normalize_path
 from edge.decode import decode_outputs, flip_average, mirror, regroup
@@ -494,14 +494,14 @@ def default_report_dir(target: Path) -> Path:
 
 def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     """JSON, Markdown and PNG charts of a validation into ``out_dir``."""
-    out_dir = Path(out_dir)
+    out_dir, names = Path(out_dir), ValidationDir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = result.report
-    files = [out_dir / layout.VALIDATION_JSON]
+    files = [names.validation_json]
     write_json_atomic(files[0], {"schema": schemas.VALIDATION, **report})
     if report.get("mode") == "folds":
-        write_text_atomic(out_dir / "validation.md", folds_markdown(result))
-        return files + [out_dir / "validation.md"]
+        write_text_atomic(names.validation_md, folds_markdown(result))
+        return files + [names.validation_md]
     text = [f"# Validation: {report['family']} ({report['label_scheme']})", "",
             f"{report['faces']:,} faces from `{report['data']}` (split: {report['split']}), runtime "
             f"`{report['runtime']}`, reference for deltas and the gate: {report['reference']} TFLite.", "",
@@ -509,15 +509,15 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
             f"Gate: {'PASS' if result.gate_passed else 'FAIL'} -- {result.gate_reason}", ""]
     if report.get("by_group", {}).get("dimensions"):
         text += [by_group_markdown(report), ""]
-        files.append(_plot_groups(report, out_dir / "by_group.png"))
+        files.append(_plot_groups(report, names.by_group_png))
     if report.get("calibration"):
         text += [calibration_markdown(report), ""]
-        files.append(_plot_reliability(report["calibration"], out_dir / "reliability.png"))
-    write_text_atomic(out_dir / "validation.md", "\n".join(text))
-    files.append(out_dir / "validation.md")
+        files.append(_plot_reliability(report["calibration"], names.reliability_png))
+    write_text_atomic(names.validation_md, "\n".join(text))
+    files.append(names.validation_md)
     if report.get("confusion_matrices"):
-        files.append(_plot_confusions(report, report["age_class_names"], out_dir / "confusion_float_vs_qat.png"))
-    files.append(_plot_tradeoff(report, out_dir / "accuracy_vs_size_latency.png"))
+        files.append(_plot_confusions(report, report["age_class_names"], names.confusion_png))
+    files.append(_plot_tradeoff(report, names.tradeoff_png))
     return files
 
 
