@@ -15,8 +15,27 @@ from edge.decode import Decoded, decode_outputs, learn_tuple_thresholds
 from edge.metrics import agreement, label_metrics
 from edge.spec import OutputSpec, Spec
 from edge.gate import GatePolicy
-from edge.app.validate import ValidateOptions, _gate
+from edge.app.validate import ValidateOptions, _gate, markdown_table
 from tests.conftest import BLOCK_TF, LOOSE_GATE, PROJECT_ROOT, run_cli
+
+
+# --- the printed table -------------------------------------------------------------------------
+def _table_report(models: dict, reference: str) -> dict:
+    latency = {"median_ms": 1.0, "p90_ms": 1.2, "images_per_s": 1000.0}
+    return {"reference": reference, "threads": 2,
+            "models": {name: {**metrics, "size_bytes": 1024, "latency_1_thread": latency, "latency_2_threads": latency}
+                       for name, metrics in models.items()}}
+
+
+def test_table_gives_qat_minus_float_and_no_delta_column_for_one_file():
+    both = markdown_table(_table_report({"float32": {"gender_accuracy": 0.93, "age_mae_years": 4.70},
+                                         "int8_qat": {"gender_accuracy": 0.92, "age_mae_years": 4.75}}, "float32"))
+    assert "| metric | float32 | int8_qat | QAT - float32 |" in both
+    assert "| gender accuracy | 93.00% | 92.00% | -1.00 pp |" in both and "| +0.050 |" in both
+    # a bare file is its own reference: no "QAT - model_int8_qat" column of empty cells
+    alone = markdown_table(_table_report({"model_int8_qat": {"gender_accuracy": 0.92}}, "model_int8_qat"))
+    assert "QAT -" not in alone and "| gender accuracy | 92.00% |" in alone
+    assert all(row.count("|") == 3 for row in alone.splitlines()), alone
 
 
 # --- metric functions against hand-computed cases ----------------------------------------------

@@ -446,28 +446,32 @@ def _format(value, kind: str) -> str:
 
 
 def markdown_table(report: dict) -> str:
-    """float | PTQ | QAT side by side, with QAT's delta against the reference."""
+    """float | PTQ | QAT side by side, with QAT's delta against the reference (no delta column for one file)."""
     models = report["models"]
     names = list(models)
     reference = report["reference"]
     threads = report["threads"]
-    lines = [f"| metric | {' | '.join(names)} | QAT - {reference} |", "|---|" + "---:|" * (len(names) + 1)]
+    with_delta = QAT in models and reference != QAT
+
+    def line(label: str, cells: list[str], delta: str = "") -> str:
+        return f"| {label} | {' | '.join(cells)} |" + (f" {delta} |" if with_delta else "")
+
+    lines = [line("metric", names, f"QAT - {reference}"), "|---|" + "---:|" * (len(names) + with_delta)]
     for key, label, kind in _ROWS:
         if not any(key in models[n] for n in names):
             continue
-        cells = [_format(models[n].get(key), kind) for n in names]
         delta = ""
-        if QAT in models and key in models[QAT] and key in models[reference] and reference != QAT:
+        if with_delta and key in models[QAT] and key in models[reference]:
             difference = models[QAT][key] - models[reference][key]
             delta = f"{difference * 100:+.2f} pp" if kind == "pct" else f"{difference:+.3f}"
-        lines.append(f"| {label} | {' | '.join(cells)} | {delta} |")
-    size = [f"{models[n]['size_bytes'] / 1024:,.1f}" if models[n].get("size_bytes") else "" for n in names]
-    lines.append(f"| file size (KB) | {' | '.join(size)} | |")
+        lines.append(line(label, [_format(models[n].get(key), kind) for n in names], delta))
+    lines.append(line("file size (KB)", [f"{models[n]['size_bytes'] / 1024:,.1f}" if models[n].get("size_bytes") else ""
+                                         for n in names]))
     for key, label in (("latency_1_thread", "1 thread"), (f"latency_{threads}_threads", f"{threads} threads")):
         for metric, text in (("median_ms", "median ms"), ("p90_ms", "p90 ms"), ("images_per_s", "images/s")):
             cells = [f"{models[n][key][metric]:.3f}" if key in models[n] and metric != "images_per_s"
                      else (f"{models[n][key][metric]:,.0f}" if key in models[n] else "") for n in names]
-            lines.append(f"| {text}, {label}, batch 1 | {' | '.join(cells)} | |")
+            lines.append(line(f"{text}, {label}, batch 1", cells))
     return "\n".join(lines)
 
 
