@@ -72,7 +72,7 @@ def test_zoom_augmentation_is_seeded_and_changes_framing():
 def test_recipe_defaults_and_option_ranges():
     resolved = resolve_config(TrainConfig(data="faces.csv"), "csv")
     assert resolved.age_sigma > 0 and resolved.zoom > 0 and resolved.degrade > 0  # the mobile default recipe
-    assert resolved.ema == family_defaults("mobile").ema > 0  # weights averaged (BENCHMARKS "Weight averaging")
+    assert resolved.ema == family_defaults("mobile").ema > 0  # weights averaged (docs/experiments/2026-11-30-weight-averaging.md)
     assert resolve_config(TrainConfig(data="faces.csv", model="cnn"), "csv").ema == 0
     assert resolve_config(TrainConfig(data="faces.csv", ema=0), "csv").ema == 0  # --ema 0 turns it off
     assert resolved.epochs == family_defaults("mobile").epochs > family_defaults("cnn").epochs
