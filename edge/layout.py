@@ -132,6 +132,21 @@ class _Folder:
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
 
+    folds_dir = _in(FOLDS_DIR)
+
+    def _own_model(self) -> Path:
+        """The file a single (not --folds) folder of this kind holds at its top."""
+        raise NotImplementedError
+
+    @property
+    def is_folds(self) -> bool:
+        """A --folds run or export: one per fold under ``folds/``, no model of its own at the top."""
+        return self.folds_dir.is_dir() and not self._own_model().exists()
+
+    def folds(self) -> list:
+        """The fold folders, sorted, of the same kind as this one (never edge's hidden staging folders)."""
+        return [type(self)(p) for p in visible_subdirs(self.folds_dir)] if self.folds_dir.is_dir() else []
+
 
 class RunDir(_Folder):
     """A training run's folder (``edge train --out RUN``): every file it holds is a property."""
@@ -146,20 +161,13 @@ class RunDir(_Folder):
     history_csv = _in(HISTORY_CSV)
     checkpoint_dir = _in(CHECKPOINT_DIR)
     checkpoint_state = _in(CHECKPOINT_DIR, CHECKPOINT_STATE)
-    folds_dir = _in(FOLDS_DIR)
     learning_curves_png = _in(LEARNING_CURVES_PNG)
     confusion_matrix_png = _in(CONFUSION_MATRIX_PNG)
     fold_curves_png = _in(FOLD_CURVES_PNG)
     default_export = _in(EXPORT_DIR_NAME)
 
-    @property
-    def is_folds(self) -> bool:
-        """A --folds run: one run per fold under ``folds/``, no model of its own at the top."""
-        return self.folds_dir.is_dir() and not self.model_keras.exists()
-
-    def folds(self) -> list["RunDir"]:
-        """The fold runs of a --folds run, sorted (never edge's hidden staging folders)."""
-        return [RunDir(p) for p in visible_subdirs(self.folds_dir)] if self.folds_dir.is_dir() else []
+    def _own_model(self) -> Path:
+        return self.model_keras
 
     def fold(self, name: str) -> "RunDir":
         return RunDir(self.folds_dir / name)
@@ -183,7 +191,6 @@ class ExportDir(_Folder):
     validation_dir = _in(VALIDATION_DIR)
     validation_json = _in(VALIDATION_DIR, VALIDATION_JSON)
     benchmark_json = _in(BENCHMARK_JSON)
-    folds_dir = _in(FOLDS_DIR)
 
     def model(self, kind: ModelKind) -> Path:
         return self.path / ModelKind(kind).file
@@ -192,14 +199,8 @@ class ExportDir(_Folder):
         """The model files this export holds, in ModelKind order."""
         return {kind: self.model(kind) for kind in ModelKind if self.model(kind).is_file()}
 
-    @property
-    def is_folds(self) -> bool:
-        """An export of a --folds run: one export per fold under ``folds/``, no model of its own at the top."""
-        return self.folds_dir.is_dir() and not self.model(ModelKind.FLOAT32).exists()
-
-    def folds(self) -> list["ExportDir"]:
-        """The fold exports of a --folds export, sorted (never edge's hidden staging folders)."""
-        return [ExportDir(p) for p in visible_subdirs(self.folds_dir)] if self.folds_dir.is_dir() else []
+    def _own_model(self) -> Path:
+        return self.model(ModelKind.FLOAT32)
 
     def split(self) -> dict:
         """The split.json the export copied from its run (the test faces its figures are measured on)."""
