@@ -22,11 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 # Published figures, on the authors' own data and protocols. Sizes in KB; None = not published.
 PUBLISHED = [

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from pathlib import Path
 
@@ -43,11 +42,10 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from edge.datasets import load_dataset  # noqa: E402
-from edge.detect import BLAZEFACE, HAAR, Face, FaceDetector, box_iou, crop, crop_box  # noqa: E402
-from edge.splits import holdout_split  # noqa: E402
+from edge.datasets import load_dataset
+from edge.detect import BLAZEFACE, HAAR, Face, FaceDetector, box_iou, crop, crop_box
+from edge.splits import holdout_split
 
 DETECTORS = (*BLAZEFACE, HAAR)
 MIN_FACE_PX = 30  # the spec's face_crop.min_face_px default

@@ -29,11 +29,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from edge.datasets import load_dataset  # noqa: E402
-from edge.errors import EdgeError  # noqa: E402
-from edge.labels import ADIENCE8_NAMES, ADIENCE8_RANGES, adience_group_of_years  # noqa: E402
+from edge.datasets import load_dataset
+from edge.errors import EdgeError
+from edge.labels import ADIENCE8_NAMES, ADIENCE8_RANGES, adience_group_of_years
 
 # ages at which the browser checks its group mapping against Python's: every half year from 0 to
 # 110 covers each range, each gap and each tie (3, 7, 35 ...) of the 8 groups

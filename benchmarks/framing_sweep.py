@@ -13,18 +13,16 @@ validation faces (``--run``, default: the model's run directory); ``all`` every 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from edge.cache import load_images  # noqa: E402
-from edge.datasets import load_dataset  # noqa: E402
-from edge.decode import decode_outputs, regroup  # noqa: E402
-from edge.preprocess import to_model_input  # noqa: E402
-from edge.runtime import TFLiteModel  # noqa: E402
-from edge.train.run_data import split_records  # noqa: E402
+from edge.cache import load_images
+from edge.datasets import load_dataset
+from edge.decode import decode_outputs, regroup
+from edge.preprocess import to_model_input
+from edge.runtime import TFLiteModel
+from edge.train.run_data import split_records
 
 SCALES = (0.8, 0.9, 1.0, 1.15, 1.3, 1.5)
 

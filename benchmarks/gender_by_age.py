@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from edge.cache import load_images  # noqa: E402
-from edge.decode import decode_outputs  # noqa: E402
-from edge.preprocess import to_model_input  # noqa: E402
-from edge.runtime import TFLiteModel  # noqa: E402
-from edge.train.run_data import split_records  # noqa: E402
+from edge.cache import load_images
+from edge.decode import decode_outputs
+from edge.preprocess import to_model_input
+from edge.runtime import TFLiteModel
+from edge.train.run_data import split_records
 
 BANDS = ((0, 10), (10, 20), (20, 40), (40, 60), (60, 121))
 THRESHOLDS = (0.4, 0.45, 0.5, 0.55, 0.6)

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # The accuracy issue's "more faces" lever: UTKFace and Adience trained together (`edge train --extra-data`),
 # measured on each dataset's own held-out faces against the default recipe trained on one dataset.
-# Usage: benchmarks/more_faces.sh [OUT_DIR] (default /work/bench-more-faces)
+# Usage: benchmarks/more_faces.sh [OUT_DIR] (default bench/more-faces)
 #        BASE=DIR: the benchmarks/accuracy.sh folder whose seed-42 UTKFace run and Adience transfer are
-#        the comparison (default /work/bench-accuracy2). A step whose output exists is skipped.
+#        the comparison (default bench/accuracy). A step whose output exists is skipped.
 # BENCHMARKS.md "More faces" holds the results. Nothing is chosen on a test split.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 EDGE=${EDGE:-.venv/bin/edge}
 PY=${PY:-.venv/bin/python}
 DATA=${EDGE_DATA_DIR:-../shared/data}
-OUT=${1:-/work/bench-more-faces}
-BASE=${BASE:-/work/bench-accuracy2}
+OUT=${1:-bench/more-faces}
+BASE=${BASE:-bench/accuracy}
 mkdir -p "$OUT"
 
 . benchmarks/steps.sh  # step NAME DONE_FILE CMD...; train_step NAME RUN_DIR CMD... (resumes)

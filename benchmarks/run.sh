@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The exact commands behind BENCHMARKS.md. Usage: benchmarks/run.sh [OUT_DIR]   (default /work/bench)
+# The exact commands behind BENCHMARKS.md. Usage: benchmarks/run.sh [OUT_DIR]   (default bench/run, inside the repository)
 # Runs on CPU or GPU, whichever TensorFlow sees; every log records the device.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 EDGE=${EDGE:-.venv/bin/edge}
 DATA=${EDGE_DATA_DIR:-../shared/data}
-OUT=${1:-/work/bench}
+OUT=${1:-bench/run}
 mkdir -p "$OUT"
 
 step() { local name=$1; shift; echo "=== $name: $*" >> "$OUT/commands.log"; /usr/bin/time -v "$@" > "$OUT/$name.log" 2>&1; echo "exit $?" >> "$OUT/$name.log"; }

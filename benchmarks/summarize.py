@@ -1,6 +1,6 @@
 """Print the BENCHMARKS.md tables from the artifacts `benchmarks/run.sh` wrote.
 
-Usage: .venv/bin/python benchmarks/summarize.py [OUT_DIR]   (default /work/bench)
+Usage: .venv/bin/python benchmarks/summarize.py [OUT_DIR]   (default bench/run)
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from edge.train.models import FAMILIES  # noqa: E402  (the one family registry)
+from edge.train.models import FAMILIES  # the one family registry
 
-OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/bench")
+OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "bench/run")
 
 
 def load(path: Path):

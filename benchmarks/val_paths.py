@@ -23,15 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from edge.cache import load_images  # noqa: E402
-from edge.decode import decode_outputs, flip_average, mirror  # noqa: E402
-from edge.metrics import label_metrics  # noqa: E402
-from edge.preprocess import decode_image, prepare_image  # noqa: E402
-from edge.spec import Spec  # noqa: E402
-from edge.targets import targets_for  # noqa: E402
-from edge.tf_bootstrap import load_keras_model, predict_outputs  # noqa: E402
-from edge.train.run_data import split_records  # noqa: E402
+from edge.cache import load_images
+from edge.decode import decode_outputs, flip_average, mirror
+from edge.metrics import label_metrics
+from edge.preprocess import decode_image, prepare_image
+from edge.spec import Spec
+from edge.targets import targets_for
+from edge.tf_bootstrap import load_keras_model, predict_outputs
+from edge.train.run_data import split_records
 
 TIGHT = 0.8
 WIDE = 1.25
