@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The accuracy issue's goal table, reproduced: BENCHMARKS.md "Accuracy per kilobyte".
-# Usage: benchmarks/accuracy.sh [OUT_DIR]   (default /work/bench-accuracy); then
+# Usage: benchmarks/accuracy.sh [OUT_DIR]   (default bench/accuracy, inside the repository); then
 #        .venv/bin/python benchmarks/accuracy_table.py OUT_DIR   prints the goal table.
 # Every step is the user's own CLI with the DEFAULT mobile recipe (train/models.py); runs on CPU or
 # GPU, whichever TensorFlow sees (each log records the device). A step whose output exists is skipped,
@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 EDGE=${EDGE:-.venv/bin/edge}
 DATA=${EDGE_DATA_DIR:-../shared/data}
-OUT=${1:-/work/bench-accuracy}
+OUT=${1:-bench/accuracy}
 SEEDS=${SEEDS:-42 43}
 TEACHER=()
 [ -n "${TEACHER_LABELS:-}" ] && TEACHER=(--teacher-labels "$TEACHER_LABELS")
@@ -24,15 +24,15 @@ for seed in $SEEDS; do
   # UTKFace: the seed-42 85/15 split for every training seed (--split-seed), so seeds share test faces
   train_step train-s$seed "$run" $EDGE train --data $DATA/utkface --model mobile --epochs 40 --seed $seed --split-seed 42 "${TEACHER[@]}" --out "$run"
   step export-s$seed "$run/export/export_report.json" $EDGE export "$run" --int8
-  step validate-s$seed "$OUT/validate-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --report "$OUT/validate-s$seed"
+  step validate-s$seed "$OUT/validate-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/utkface --threads 2 --by age,gender,race --report "$OUT/validate-s$seed"
   # the same weights and QAT fine-tune (same seed) exported one pass per face: what flip averaging
   # inside the file (the export default) buys, and what it costs in size and latency
   step export-single-s$seed "$OUT/single-pass-s$seed/export_report.json" $EDGE export "$run" --int8 --no-flip-average --out "$OUT/single-pass-s$seed"
   step validate-single-s$seed "$OUT/validate-single-s$seed/validation.json" $EDGE validate "$OUT/single-pass-s$seed" --data $DATA/utkface --threads 2 --report "$OUT/validate-single-s$seed"
   # Cross-dataset: never trained on Adience, tested on all its faces, years -> Adience's 8 groups;
   # as aligned faces (the spec's path) and through the shipped detector + crop (the phone's path)
-  step cross-s$seed "$OUT/cross-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/adience --split all --threads 2 --report "$OUT/cross-s$seed"
-  step cross-crop-s$seed "$OUT/cross-crop-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/adience --split all --face-crop --threads 2 --report "$OUT/cross-crop-s$seed"
+  step cross-s$seed "$OUT/cross-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/adience --split all --threads 2 --by age,gender --report "$OUT/cross-s$seed"
+  step cross-crop-s$seed "$OUT/cross-crop-s$seed/validation.json" $EDGE validate "$run/export" --data $DATA/adience --split all --face-crop --threads 2 --by age,gender --report "$OUT/cross-crop-s$seed"
 done
 
 # Adience benchmark protocol (5 subject-disjoint folds): every fold starts from the first UTKFace run

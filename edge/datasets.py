@@ -103,9 +103,10 @@ class Dataset:
         return sorted({r.fold for r in self.records if r.fold})
 
 
-def default_label_scheme(kind: str) -> str:
-    """The age scheme a dataset is labelled in: adience8 for Adience, utk20 otherwise."""
-    return "adience8" if kind == "adience" else "utk20"
+def default_label_scheme(kind: str, age_groups: str = "utk20") -> str:
+    """The age scheme a dataset is trained in: adience8 for Adience (its labels are groups), else ``age_groups``
+    (ages in years can be grouped any way; the model family chooses)."""
+    return "adience8" if kind == "adience" else age_groups
 
 
 def normalize_path(path: str | os.PathLike) -> Path:

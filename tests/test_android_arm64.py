@@ -4,9 +4,11 @@ Both models in android_demo/app/src/main/assets run under ``qemu-aarch64-static 
 big core: ARMv8.2 with dot product) with an arm64 Debian python3.11 and the PyPI aarch64 ai-edge-litert wheel
 (.ci/deps/android.sh), and on this x86 machine, on the same prepared input tensors of real faces (UTKFace chips and
 Adience images: classifier inputs cropped by the detector exactly as ``edge predict`` does; detector inputs letterboxed
-whole photos, several with more than one face). The classifier's int8 outputs must be bit-identical; the float
-detector's within 1e-4 of each output's largest magnitude (ARM and x86 float kernels round differently: raw box
-values of about a hundred differ in the fifth significant digit).
+whole photos, several with more than one face). The classifier's int8 outputs may differ by at most one quantization
+step on at most 1% of the values (ARM's and x86's int8 kernels need not round a tie the same way: the shipped utk28
+file's age softmax shows it on a few values; the previous file was bit-identical), and every face must read the same:
+age group, gender, "not sure", years within 0.1; the float detector's within 1e-4 of each output's largest magnitude
+(ARM and x86 float kernels round differently: raw box values of about a hundred differ in the fifth significant digit).
 Outside CI a missing toolchain skips; under CI it fails. BENCHMARKS.md has the other CPU models tried.
 """
 
@@ -96,6 +98,34 @@ def _run(command: list[str], model: str, inputs: Path, outputs: Path, env: dict 
         return {key: data[key] for key in data.files}
 
 
+def _classifier_parity(x86: dict, arm: dict, faces: int) -> tuple[int, int]:
+    """Raw int8 outputs at most one step apart on at most 1% of values, and the same decoded answer for every face."""
+    from edge.decode import decode_outputs
+    from edge.tflite_meta import read_spec
+
+    assert x86.keys() == arm.keys()
+    differing = values = 0
+    for key, value in x86.items():
+        assert value.dtype == arm[key].dtype == np.int8, key
+        gap = np.abs(value.astype(np.int32) - arm[key].astype(np.int32))
+        assert gap.max() <= 1, f"{key}: x86 {value.ravel()[:8]} vs cortex-a76 {arm[key].ravel()[:8]}"
+        differing, values = differing + int(np.count_nonzero(gap)), values + gap.size
+    assert differing <= 0.01 * values, f"{differing} of {values} int8 outputs differ between x86 and cortex-a76"
+
+    spec = read_spec(ASSETS / "model.tflite")
+
+    def decoded(raw: dict):
+        return decode_outputs(spec, {out.name: (np.concatenate([raw[f"output_{out.tflite_index}_{n}"] for n in range(faces)])
+                                                .astype(np.float64) - out.quantization.zero_point)
+                                     * out.quantization.scale for out in spec.outputs})
+
+    on_x86, on_arm = decoded(x86), decoded(arm)
+    assert np.array_equal(on_x86.age_class, on_arm.age_class) and np.array_equal(on_x86.gender, on_arm.gender)
+    assert np.array_equal(on_x86.gender_unsure, on_arm.gender_unsure)
+    assert np.allclose(on_x86.age_years, on_arm.age_years, atol=0.1)
+    return differing, values
+
+
 @pytest.mark.slow
 def test_shipped_models_on_arm64_equal_x86(utkface_dir, adience_dir, tmp_path):
     qemu = _toolchain()
@@ -109,15 +139,13 @@ def test_shipped_models_on_arm64_equal_x86(utkface_dir, adience_dir, tmp_path):
 
     classifier_x86 = _run([sys.executable], "model.tflite", classifier_in, tmp_path / "c_x86.npz")
     classifier_arm = _run(arm, "model.tflite", classifier_in, tmp_path / "c_arm.npz", env)
-    assert classifier_x86.keys() == classifier_arm.keys()
-    for key, value in classifier_x86.items():
-        assert value.dtype == np.int8 and np.array_equal(value, classifier_arm[key]), \
-            f"{key}: x86 {value.ravel()[:8]} vs cortex-a76 {classifier_arm[key].ravel()[:8]}"
+    differing, values = _classifier_parity(classifier_x86, classifier_arm, faces)
 
     detector_x86 = _run([sys.executable], "face_detector.tflite", detector_in, tmp_path / "d_x86.npz")
     detector_arm = _run(arm, "face_detector.tflite", detector_in, tmp_path / "d_arm.npz", env)
     worst = max(float(np.max(np.abs(value - detector_arm[key])) / max(1.0, float(np.max(np.abs(value)))))
                 for key, value in detector_x86.items())
     assert worst <= 1e-4, f"detector outputs differ by up to {worst} of their largest magnitude"
-    print(f"cortex-a76: {faces} faces, classifier int8 outputs bit-identical; detector within {worst:.1e} (relative)")
-    TOOLCHAIN_SUMMARIES.append(f"android ARM64 (qemu cortex-a76): {faces} faces bit-identical, detector within {worst:.1e}")
+    same = "bit-identical" if not differing else f"{differing} of {values} int8 values one step apart, every answer the same"
+    print(f"cortex-a76: {faces} faces, classifier {same}; detector within {worst:.1e} (relative)")
+    TOOLCHAIN_SUMMARIES.append(f"android ARM64 (qemu cortex-a76): {faces} faces, {same}; detector within {worst:.1e}")

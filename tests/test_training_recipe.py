@@ -78,6 +78,12 @@ def test_recipe_defaults_and_option_ranges():
     assert resolved.epochs == family_defaults("mobile").epochs > family_defaults("cnn").epochs
     assert resolve_config(TrainConfig(data="faces.csv", labels="age"), "csv").age_sigma == 0
     assert resolve_config(TrainConfig(data="faces.csv", model="fcn2hot"), "csv").age_sigma == 0
+    # ages in years: mobile learns one-year groups under 10 (docs/experiments/2026-12-04-utk28-young-ages.md);
+    # the other families keep five-year groups, Adience its own eight, and --labels always wins
+    assert resolved.labels == "utk28" and resolve_config(TrainConfig(data="u"), "utkface").labels == "utk28"
+    assert resolve_config(TrainConfig(data="faces.csv", model="cnn"), "csv").labels == "utk20"
+    assert resolve_config(TrainConfig(data="a"), "adience").labels == "adience8"
+    assert resolve_config(TrainConfig(data="u", labels="utk20"), "utkface").labels == "utk20"
     for bad, words in ((TrainConfig(data="x", age_sigma=-1), "--age-sigma"), (TrainConfig(data="x", zoom=0.9), "--zoom"),
                        (TrainConfig(data="x", model="fcn2hot", age_sigma=3), "age-group softmax"),
                        (TrainConfig(data="x", labels="age", age_sigma=3), "--labels age"),

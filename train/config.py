@@ -46,7 +46,8 @@ class TrainConfig:
     model: str = option("mobile", help="Model family (see the README's table).", panel=SHAPE, choices=FamilyName)
     kind: str | None = option(None, help="Dataset kind: utkface, adience or csv (auto-detected when omitted).", panel=DATA)
     labels: str | None = option(None, help="utk20 (20 five-year groups), utk28 (one-year groups under 10, then five-year), "
-                                "adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else utk20.",
+                                "adience8 (8 Adience groups) or age (regression). Default: adience8 for Adience, else mobile utk28, "
+                                "other families utk20.",
                                 panel=RECIPE, choices=SchemeName)
     img_size: int | None = option(None, help="Square input size in pixels.", panel=SHAPE, default_help=_family("image_size"))
     color: str | None = option(None, help="Input colour (family default: mobile rgb, others gray).", panel=SHAPE,
@@ -219,7 +220,7 @@ def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:
     defaults = family_defaults(config.model)
     values = asdict(config)
     values["kind"] = dataset_kind
-    values["labels"] = config.labels or default_label_scheme(dataset_kind)
+    values["labels"] = config.labels or default_label_scheme(dataset_kind, defaults.age_groups)
     if defaults.group_labels_only and values["labels"] == "age":
         raise EdgeError(f"the {config.model} model classifies age groups: use --labels utk20, utk28 or adience8")
     for name, default in (("img_size", defaults.image_size), ("color", defaults.color), ("batch", defaults.batch),

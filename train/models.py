@@ -65,6 +65,7 @@ class FamilyDefaults:
     degrade: float = 0.0  # share of training faces degraded like phone/web photos (train/pipeline.py)
     kernel: int = 0  # the depthwise convolutions' kernel size (sets the receptive field, see _build_mobile); 0: none
     ema: float = 0.0  # > 0: the run's weights are an exponential moving average of the trained ones (train/averaging.py)
+    age_groups: str = "utk20"  # the group scheme for ages in years (UTKFace, CSV); Adience keeps its own 8 groups
     options: dict = field(default_factory=dict)
 
 
@@ -240,7 +241,8 @@ def _parse_widths(widths: str | None) -> tuple[int, ...]:
 # THE registry: every place that needs a family's defaults, outputs, targets, losses or builder reads it here.
 FAMILIES: dict[str, Family] = {
     "mobile": Family("mobile", FamilyDefaults(image_size=96, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3,
-                                                     epochs=40, age_sigma=3.0, zoom=0.35, degrade=0.3, kernel=5, ema=0.999),
+                                                     epochs=40, age_sigma=3.0, zoom=0.35, degrade=0.3, kernel=5, ema=0.999,
+                                                     age_groups="utk28"),
                      TWO_HEADS, _build_mobile, conv=True),
     "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
                   TWO_HEADS, _build_cnn, conv=True),

@@ -1,0 +1,235 @@
+"""The shipped recipe's accuracy figures, from what `benchmarks/accuracy.sh` wrote: the goal table, the
+recipe's other figures and who the shipped file fails. Prints them; ``--write`` also puts them into
+docs/RESULTS.md between its ``<!-- results.py: NAME -->`` and ``<!-- /results.py -->`` markers.
+
+Usage: .venv/bin/python benchmarks/results.py [OUT_DIR] [--write [docs/RESULTS.md]]   (OUT_DIR: bench/accuracy)
+
+Every figure is read from the validation reports (`edge validate`: QAT int8 in LiteRT unless a row
+says float) and the training logs; seeds are averaged and listed. A row whose runs are missing says
+"not run". The shipped file is seed 42's export (accuracy.sh's first seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = "int8_qat"  # the model the Android app and the browser demo ship
+SHIPPED_SEED = "42"
+AGE_BANDS = ("0-2", "3-9", "10-19", "20-39", "40-59", "60+")
+
+Result = tuple[float, list[float]]  # (mean over seeds, each seed's value)
+
+
+class Bench:
+    """The accuracy benchmark's folder: one validation report per step and seed."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+
+    def load(self, *parts: str) -> dict | None:
+        path = self.out.joinpath(*parts)
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def seeds(self) -> list[str]:
+        return sorted(p.name.split("-s")[-1] for p in self.out.glob("mobile-utk-s*") if (p / "metrics.json").is_file())
+
+    def report(self, step: str, seed: str) -> dict:
+        return self.load(f"{step}-s{seed}", "validation.json") or {}
+
+    def per_seed(self, step: str, value_of) -> Result | None:
+        """``value_of(report)`` for each seed's report of ``step`` (None where missing): mean and values."""
+        values = [float(v) for seed in self.seeds() if (v := value_of(self.report(step, seed))) is not None]
+        return (statistics.fmean(values), values) if values else None
+
+    def figure(self, step: str, key: str, *subkeys: str, model: str = SHIPPED) -> Result | None:
+        """``report["models"][model][key][subkeys...]`` across seeds."""
+        def value_of(report: dict):
+            value = (report.get("models") or {}).get(model, {}).get(key)
+            for subkey in subkeys:
+                value = value.get(subkey) if isinstance(value, dict) else None
+            return value
+        return self.per_seed(step, value_of)
+
+    def band(self, step: str, dimension: str, groups: tuple[str, ...], key: str) -> Result | None:
+        """The shipped file's ``key`` over groups of ``edge validate --by`` (face-weighted), across seeds."""
+        def value_of(report: dict):
+            rows = [row for g, row in group_table(report, dimension).items() if g in groups]
+            if len(rows) != len(groups):
+                return None
+            return sum(r["faces"] * r["models"][SHIPPED][key] for r in rows) / sum(r["faces"] for r in rows)
+        return self.per_seed(step, value_of)
+
+    def int8_delta(self, key: str) -> Result | None:
+        shipped, float32 = self.figure("validate", key), self.figure("validate", key, model="float32")
+        if not shipped or not float32 or len(shipped[1]) != len(float32[1]):
+            return None
+        values = [a - b for a, b in zip(shipped[1], float32[1])]
+        return statistics.fmean(values), values
+
+    def worst_race_gender(self) -> str:
+        """The lowest gender accuracy among UTKFace's race groups (each seed's own worst), with its group."""
+        worst = []
+        for seed in self.seeds():
+            races = {g: row["models"][SHIPPED]["gender_accuracy"]
+                     for g, row in group_table(self.report("validate", seed), "race").items()}
+            if races:
+                worst.append(min(races.items(), key=lambda item: item[1]))
+        if not worst:
+            return "not run"
+        mean = statistics.fmean(v for _, v in worst)
+        return f"**{mean * 100:.1f}%** (" + " / ".join(f"{g} {v * 100:.1f}%" for g, v in worst) + ")"
+
+    def wall_minutes(self, seed: str) -> float | None:
+        """The script's own training wall time; for a run trained elsewhere and linked in (no train log),
+        the training process's own time from its metrics.json (a resumed run: the last process only)."""
+        log = self.out / f"train-s{seed}.log"
+        if not log.is_file():
+            seconds = (self.load(f"mobile-utk-s{seed}", "metrics.json") or {}).get("train_seconds_this_process")
+            return None if seconds is None else seconds / 60
+        match = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", log.read_text())
+        if not match:
+            return None
+        hours, minutes, secs = match.groups()
+        return int(hours or 0) * 60 + int(minutes) + float(secs) / 60
+
+    def adience_protocol(self, key: str) -> str:
+        report = self.load("adience-validate", "validation.json")
+        note = ""
+        if report:
+            stats = report["mean_std"][SHIPPED].get(key)
+        else:  # the folds trained but their int8 exports were not validated: the float figures, labelled
+            trained = self.load("mobile-adience-transfer", "metrics.json")
+            if not trained:
+                return "not run"
+            stats, note = trained["mean_std"].get(key), " (float Keras; int8 not validated)"
+        return f"**{stats['mean'] * 100:.1f}** ± {stats['std'] * 100:.1f}%{note}" if stats else "n/a"
+
+
+def group_table(report: dict, dimension: str) -> dict:
+    return ((report.get("by_group") or {}).get("dimensions") or {}).get(dimension, {})
+
+
+def fmt(result: Result | None, kind: str) -> str:
+    """Mean in bold, each seed in brackets; kind: pct, pp, num, delta or ms."""
+    if result is None:
+        return "not run"
+    one = {"pct": lambda v: f"{v * 100:.1f}%", "pp": lambda v: f"{v * 100:+.2f} pp", "delta": lambda v: f"{v:+.2f}",
+           "ms": lambda v: f"{v:.2f} ms", "num": lambda v: f"{v:.2f}"}[kind]
+    mean, values = result
+    return f"**{one(mean)}**" + (f" ({' / '.join(one(v) for v in values)})" if len(values) > 1 else "")
+
+
+# The accuracy issue's goals for the default shipped model. "Before" is the previous shipped file
+# (utk20 groups, seed 42) on the same test faces: docs/experiments/2026-12-04-utk28-young-ages.md.
+def goal_rows(bench: Bench) -> list[tuple[str, str, str, str]]:
+    size = bench.figure("validate", "size_bytes")
+    walls = [w for s in bench.seeds() if (w := bench.wall_minutes(s)) is not None]
+    cross_gate = "; ".join(f"seed {s}: " + ("passes" if gate["passed"] else f"fails ({gate['reason']})")
+                           for s in bench.seeds() if (gate := bench.report("cross", s).get("gate")))
+    return [
+        ("shipped int8 file", f"**{size[0] / 1024:.1f} KB**" if size else "not run", "396.7 KB", "<= 400 KB"),
+        ("UTKFace test (2,979 faces), age MAE", fmt(bench.figure("validate", "age_mae_years"), "num"), "4.76 y", "<= 4.5 y"),
+        ("same, gender accuracy", fmt(bench.figure("validate", "gender_accuracy"), "pct"), "92.4%", ">= 94.5%"),
+        ("UTKFace test, children 0-9: gender", fmt(bench.band("validate", "age", ("0-2", "3-9"), "gender_accuracy"), "pct"), "67.1%", ">= 72.1%"),
+        ("UTKFace test, babies 0-2: age MAE", fmt(bench.band("validate", "age", ("0-2",), "age_mae_years"), "num"), "2.0 y", "<= 1.2 y"),
+        ("UTKFace test, 40-59: age MAE", fmt(bench.band("validate", "age", ("40-59",), "age_mae_years"), "num"), "7.1 y", "<= 6.1 y"),
+        ("UTKFace test, 60+: age MAE", fmt(bench.band("validate", "age", ("60+",), "age_mae_years"), "num"), "7.5 y", "<= 6.5 y"),
+        ("UTKFace test, worst race group: gender", bench.worst_race_gender(), "89.1% (Asian)", ">= 92%"),
+        ("Adience, all 6,148 faces, never trained on: gender", fmt(bench.figure("cross", "gender_accuracy"), "pct"), "77.3%", ">= 82%"),
+        ("same, age 1-off (years -> 8 groups)", fmt(bench.figure("cross", "age_1off_accuracy"), "pct"), "75.9%", ">= 85%"),
+        ("same, (0,2) exact", fmt(bench.band("cross", "age", ("0-2",), "age_exact_accuracy"), "pct"), "22.5%", ">= 60%"),
+        ("int8 vs float, UTKFace test: MAE delta (y)", fmt(bench.int8_delta("age_mae_years"), "delta"), "+0.00", "<= 0.05"),
+        ("int8 vs float, UTKFace test: gender delta", fmt(bench.int8_delta("gender_accuracy"), "pp"), "-0.13 pp", ">= -0.3 pp"),
+        ("int8 vs float on Adience: the release gate, overall and by group", cross_gate or "not run", "-", "passes"),
+        ("full training, wall minutes (2-core CPU)", " / ".join(f"{w:.0f}" for w in walls) or "not run", "50", "<= 75"),
+    ]
+
+
+def recipe_rows(bench: Bench) -> list[tuple[str, str, str]]:
+    """What the recipe's other choices cost or buy, the phone's path, and the Adience benchmark protocol."""
+    return [
+        ("same weights exported one pass per face (--no-flip-average), MAE", fmt(bench.figure("validate-single", "age_mae_years"), "num"), "ablation"),
+        ("same, one pass per face, gender", fmt(bench.figure("validate-single", "gender_accuracy"), "pct"), "ablation"),
+        ("shipped int8, median ms per face (1 thread, this CPU)", fmt(bench.figure("validate", "latency_1_thread", "median_ms"), "ms"), "cost"),
+        ("one pass per face, median ms per face (1 thread)", fmt(bench.figure("validate-single", "latency_1_thread", "median_ms"), "ms"), "cost"),
+        ("Adience never trained on, through the detector + crop: gender", fmt(bench.figure("cross-crop", "gender_accuracy"), "pct"), "the phone's path"),
+        ("same through the detector + crop: 1-off", fmt(bench.figure("cross-crop", "age_1off_accuracy"), "pct"), "the phone's path"),
+        ("Adience 5-fold by subject (transfer from seed 42): gender", bench.adience_protocol("gender_accuracy"), "protocol"),
+        ("Adience 5-fold: age exact", bench.adience_protocol("age_exact_accuracy"), "protocol"),
+        ("Adience 5-fold: age 1-off", bench.adience_protocol("age_1off_accuracy"), "protocol"),
+    ]
+
+
+def goal_table(bench: Bench) -> str:
+    devices = {(bench.load(f"mobile-utk-s{s}", "metrics.json") or {}).get("device") for s in bench.seeds()}
+    lines = [f"Seeds {', '.join(bench.seeds()) or 'none'} of the default recipe (mean in bold, each seed in brackets); "
+             f"training device: {', '.join(sorted(str(d) for d in devices)) or '?'}.", "",
+             "| benchmark | measured | before | goal |", "|---|---|---|---|"]
+    lines += [f"| {name} | {value} | {before} | {goal} |" for name, value, before, goal in goal_rows(bench)]
+    lines += ["", "| recipe figure | measured | note |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {note} |" for name, value, note in recipe_rows(bench)]
+    return "\n".join(lines)
+
+
+def groups_table(bench: Bench, seed: str = SHIPPED_SEED) -> str:
+    """Who the shipped file fails: UTKFace test by age band and race, with 95% intervals; calibration."""
+    report = bench.report("validate", seed)
+    if not report:
+        return "not run"
+
+    def row(name: str, group: dict) -> str:
+        shipped = group["models"][SHIPPED]
+        low, high = shipped["gender_accuracy_ci"]
+        return (f"| {name} | {group['faces']:,} | {shipped['gender_accuracy'] * 100:.1f}% ({low * 100:.1f}-{high * 100:.1f}) "
+                f"| {shipped['age_mae_years']:.1f} y |")
+
+    lines = ["| group (UTKFace's labels) | faces | gender accuracy (95% interval) | age MAE |", "|---|---:|---|---:|"]
+    ages = group_table(report, "age")
+    lines += [row(f"age {band}", ages[band]) for band in AGE_BANDS if band in ages]
+    lines += [row(race, group) for race, group in sorted(group_table(report, "race").items())]
+    overall = (report.get("calibration") or {}).get("overall")
+    if overall:
+        lines += ["", f"Gender confidence after calibration: expected calibration error "
+                  f"{overall['gender_ece_after'] * 100:.2f}% ({overall['gender_ece_before'] * 100:.2f}% before); "
+                  f"\"not sure\" withholds {overall['gender_unsure_share'] * 100:.1f}% of genders and the rest are right "
+                  f"{overall['gender_precision_reported'] * 100:.2f}% of the time; the age range holds "
+                  f"{overall['age_range_coverage'] * 100:.1f}% of true ages."]
+    return "\n".join(lines)
+
+
+SECTIONS = {"accuracy": goal_table, "groups": groups_table}
+
+
+def write_sections(page: Path, bench: Bench) -> list[str]:
+    """Replace each ``<!-- results.py: NAME -->`` ... ``<!-- /results.py -->`` block of ``page``; the names done."""
+    text, done = page.read_text(), []
+    for name, make in SECTIONS.items():
+        pattern = re.compile(rf"(<!-- results\.py: {name} -->\n).*?(<!-- /results\.py -->)", re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda m: m.group(1) + make(bench) + "\n" + m.group(2), text)
+            done.append(name)
+    tmp = page.with_name(page.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(page)
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "bench" / "accuracy", help="accuracy.sh's folder")
+    parser.add_argument("--write", nargs="?", type=Path, const=ROOT / "docs" / "RESULTS.md", default=None,
+                        help="also update this page's marked sections (default docs/RESULTS.md)")
+    args = parser.parse_args()
+    bench = Bench(args.out)
+    print(goal_table(bench), "\n", groups_table(bench), sep="\n")
+    if args.write:
+        print(f"\nupdated {args.write}: {', '.join(write_sections(args.write, bench)) or 'no marked sections'}")
+
+
+if __name__ == "__main__":
+    main()
