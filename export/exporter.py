@@ -328,7 +328,7 @@ def _write_deliverables(job: ExportJob, shipped: ModelKind) -> None:
     write_golden(staging.path, staging.model(shipped), data, _pick(held_out, GOLDEN_FACES, seed=3))
     shutil.copyfile(RunDir(job.run_dir).split_json, staging.split_json)
     job.report["shipped_model"] = shipped.file
-    write_json_atomic(staging.report_json, {"schema": schemas.EXPORT_REPORT, **job.report})
+    write_json_atomic(staging.report_json, schemas.ExportReport(**job.report).to_json())
     write_model_card(staging.model_card, job.report, job.config, job.specs[shipped])
     job.result.report = job.report
 

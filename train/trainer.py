@@ -238,7 +238,7 @@ def _train_folds(out_dir: Path, splits: list[Split], split_run: Callable[[Path, 
         fold_metrics[split.name], histories[split.name] = _train_split(split_run(RunDir(out_dir).fold(split.name).path, split))
     summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
                "label_scheme": spec.label_scheme, "model": config.model}
-    write_json_atomic(RunDir(out_dir).metrics_json, {"schema": schemas.METRICS, **summary})
+    write_json_atomic(RunDir(out_dir).metrics_json, schemas.FoldsMetrics(**summary).to_json())
     from edge.train.plots import plot_fold_curves
 
     plot_fold_curves(histories, RunDir(out_dir).fold_curves_png)
@@ -591,7 +591,7 @@ def _evaluate_and_save(run: SplitRun, model, facts: dict, history: dict) -> dict
         plot_confusion(confusion(test_targets.age_class, decoded.age_class, run.num_classes), list(spec.age_class_names),
                        run.files.confusion_matrix_png,
                        f"{config.model}: age exact {metrics.get('age_exact_accuracy', float('nan')):.1%} on test")
-    write_json_atomic(run.files.metrics_json, {"schema": schemas.METRICS, **metrics})
+    write_json_atomic(run.files.metrics_json, schemas.RunMetrics(**metrics).to_json())
     run.log(_summary_line(metrics))
     return metrics
 

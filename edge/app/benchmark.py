@@ -358,8 +358,8 @@ def run_benchmark(export_dir: Path, target: Path, threads: int | None, runs: int
     from edge import schemas
     from edge.io import write_json_atomic
 
-    report = {"schema": schemas.BENCHMARK,
-              **benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup, photo=photo, log=log, out=target)}
+    report = schemas.BenchmarkReport(**benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup,
+                                                        photo=photo, log=log, out=target)).to_json()
     if len(failed_models(report)) == len(report["models"]):
         return report, []
     write_json_atomic(target / layout.BENCHMARK_JSON, report)

@@ -58,8 +58,6 @@ from edge.errors import EdgeError
 from edge.preprocess import ImageError, decode_image, resize_and_convert, to_model_input
 from edge.runtime import TFLiteModel
 
-SCHEMA = schemas.PREDICT
-VIDEO_SCHEMA = schemas.PREDICT_VIDEO
 NO_FACE = "no face detected"
 # Exit codes (the CLI documents them): every input processed with at least one face / some
 # input failed or had no face / usage error (bad model, no inputs, bad option).
@@ -469,8 +467,8 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
     total = count_inputs(inputs) if progress else None
     summary = Summary()
     if as_json:
-        header = {"schema": SCHEMA, "model": str(model_path), "runtime": predictor.model.runtime_name,
-                  "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None}
+        header = schemas.PredictHeader(str(model_path), predictor.model.runtime_name, predictor.detector_name,
+                                       predictor.margin if predictor.detector else None).to_json()
         out.write(json.dumps(header)[:-1] + ', "images": [\n')
     else:
         out.write(TABLE_HEADER + "\n")
@@ -616,8 +614,8 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
                              f"webcam{source}" if webcam else Path(source).stem, None if webcam else str(source),
                              fps / stride) if options.annotate else None)
     output, reader = _VideoOutput(out or sys.stdout, as_json), _FrameReader(capture, webcam, total)
-    output.header({"schema": VIDEO_SCHEMA, "file": str(source), "model": str(model_path), "fps": fps, "stride": stride,
-                   "detector": predictor.detector_name, "margin": predictor.margin if predictor.detector else None})
+    output.header(schemas.PredictVideoHeader(str(source), str(model_path), fps, stride, predictor.detector_name,
+                                             predictor.margin if predictor.detector else None).to_json())
     latencies, decoder_messages, stopped_early, annotated = [], 0, False, None
     try:
         # FFmpeg writes its decoding errors to fd 2: they are counted into one line, not printed per frame

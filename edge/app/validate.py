@@ -502,7 +502,8 @@ def write_reports(result: ValidationResult, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     report = result.report
     files = [names.validation_json]
-    write_json_atomic(files[0], {"schema": schemas.VALIDATION, **report})
+    document = schemas.FoldsValidationReport if report.get("mode") == "folds" else schemas.ValidationReport
+    write_json_atomic(files[0], document(**report).to_json())
     if report.get("mode") == "folds":
         write_text_atomic(names.validation_md, folds_markdown(result))
         return files + [names.validation_md]
