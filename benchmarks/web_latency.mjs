@@ -37,8 +37,8 @@ function startServer() {
   return new Promise((resolve, reject) => {
     // edge serve with the benchmark harness (bench.html, face-api.js) on the allow-list; it prints the
     // bytes it has sent after each line read on stdin
-    const script = 'import sys, threading\nfrom edge.app.serve import make_server\n'
-      + 's = make_server(sys.argv[1], port=0, quiet=True, bench=True, log=lambda m: None)\n'
+    const script = 'import sys, threading\nfrom edge.app.serve import ServeOptions, make_server\n'
+      + 's = make_server(sys.argv[1], ServeOptions(port=0, quiet=True, bench=True), log=lambda m: None)\n'
       + 'threading.Thread(target=s.serve_forever, daemon=True).start()\nprint("open", s.url, flush=True)\n'
       + 'for line in sys.stdin:\n    print("bytes", s.bytes_sent, flush=True)\n';
     const server = spawn(options.python, ['-c', script, options.export], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });

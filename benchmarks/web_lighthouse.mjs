@@ -20,8 +20,8 @@ for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const server = spawn(options.python, ['-c', 'import sys\nfrom edge.app.serve import serve\n'
-      + 'serve(sys.argv[1], port=0, log=lambda m: print(m, flush=True))', options.export], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
+    const server = spawn(options.python, ['-c', 'import sys\nfrom edge.app.serve import ServeOptions, serve\n'
+      + 'serve(sys.argv[1], ServeOptions(port=0), log=lambda m: print(m, flush=True))', options.export], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
     let output = '';
     server.stdout.on('data', (chunk) => {
       output += chunk;

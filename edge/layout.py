@@ -40,7 +40,8 @@ FOLD_CURVES_PNG = "fold_curves.png"
 # everything a run writes at its top level (a failed first attempt is cleaned of exactly these)
 RUN_FILES = (MODEL_KERAS, SPEC_JSON, CONFIG_JSON, SPLIT_JSON, METRICS_JSON, HISTORY_JSON, HISTORY_CSV,
              LEARNING_CURVES_PNG, CONFUSION_MATRIX_PNG, FOLD_CURVES_PNG)
-RUN_DIRS = (CHECKPOINT_DIR, FOLDS_DIR, "tensorboard")
+TENSORBOARD_DIR = "tensorboard"
+RUN_DIRS = (CHECKPOINT_DIR, FOLDS_DIR, TENSORBOARD_DIR)
 
 # --- an export (edge export RUN [--out EXPORT]) --------------------------------------------------
 EXPORT_MARKER = ".edge-export"
@@ -160,6 +161,7 @@ class RunDir(_Folder):
     history_json = _in(HISTORY_JSON)
     history_csv = _in(HISTORY_CSV)
     checkpoint_dir = _in(CHECKPOINT_DIR)
+    tensorboard_dir = _in(TENSORBOARD_DIR)
     checkpoint_state = _in(CHECKPOINT_DIR, CHECKPOINT_STATE)
     learning_curves_png = _in(LEARNING_CURVES_PNG)
     confusion_matrix_png = _in(CONFUSION_MATRIX_PNG)

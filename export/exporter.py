@@ -289,7 +289,7 @@ def _start_job(run_dir: Path, staging: Path, final_dir: Path, options: ExportOpt
 def _convert_all(job: ExportJob, model, qat_model) -> None:
     """float32 (and float16), then PTQ and QAT int8: each converted, verified, calibrated and written."""
     from edge.export.convert import convert, with_flip_average
-    from edge.export.qat import qat_learning_rate, quantization_aware_finetune
+    from edge.export.qat import QatPlan, qat_learning_rate, quantization_aware_finetune
 
     options, spec, data = job.options, job.spec, job.data
 
@@ -309,8 +309,8 @@ def _convert_all(job: ExportJob, model, qat_model) -> None:
     started = time.perf_counter()
     job.write_model(ModelKind.INT8_PTQ, convert(deployed(model), "int8", calibration), None, started)
     started = time.perf_counter()
-    quantization_aware_finetune(qat_model, model, job.config, spec, data, calibration, options.qat_epochs, job.log,
-                                seed=options.seed)
+    quantization_aware_finetune(qat_model, model, data, calibration, QatPlan(job.config, spec, options.qat_epochs,
+                                                                            options.seed), job.log)
     job.write_model(ModelKind.INT8_QAT, convert(deployed(qat_model), "int8", calibration), None, started)
     job.report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(job.config),
                          "targets": "float model outputs (distillation)"}

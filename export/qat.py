@@ -6,6 +6,7 @@ QAT-only code lives here (export/), not in the training package: the exporter is
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -22,21 +23,31 @@ def qat_learning_rate(config: dict) -> float:
     return float(config["lr"]) * 0.05  # fine-tune gently from the trained float weights
 
 
-def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, data, calibration: np.ndarray,
-                                 epochs: int, log: Log, seed: int | None = None) -> None:
+@dataclass(frozen=True)
+class QatPlan:
+    """What the QAT fine-tune follows: the run's config and spec, its epochs and its seed (None: the run's)."""
+
+    config: dict
+    spec: Spec
+    epochs: int
+    seed: int | None = None
+
+
+def quantization_aware_finetune(qat_model, teacher, data, calibration: np.ndarray, plan: QatPlan, log: Log) -> None:
     """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
 
     Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
     and slow EMA would otherwise clip the heads' logits). Targets are the float model's
     outputs on the un-augmented training images; the learning rate is 1/20 of training's.
     With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
-    ``seed`` (default: the run's training seed) seeds Python, NumPy and TensorFlow (dropout) and the
+    ``plan.seed`` (default: the run's training seed) seeds Python, NumPy and TensorFlow (dropout) and the
     shuffling, so one seed gives the same QAT model.
     """
     from edge.export.convert import calibrate_qat_ranges
-    from edge.train.pipeline import make_dataset
+    from edge.train.pipeline import Feed, make_dataset
 
-    seed = int(config["seed"]) if seed is None else int(seed)
+    config, spec, epochs = plan.config, plan.spec, plan.epochs
+    seed = int(config["seed"]) if plan.seed is None else int(plan.seed)
     import_tf()[1].utils.set_random_seed(seed)
     ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
     log(f"QAT: {ranges} activation ranges set from {len(calibration)} real images")
@@ -47,8 +58,7 @@ def quantization_aware_finetune(qat_model, teacher, config: dict, spec: Spec, da
     y = tuple(teacher_outputs) if isinstance(teacher_outputs, list) else teacher_outputs
     weight = tuple(np.ones(len(images), np.float32) for _ in spec.outputs) if len(spec.outputs) > 1 \
         else np.ones(len(images), np.float32)
-    dataset = make_dataset(images, y, weight, spec, int(config["batch"]), training=True,
-                           seed=seed, augment=False)
+    dataset = make_dataset(images, y, weight, spec, Feed(int(config["batch"]), training=True, seed=seed, augment=False))
     for epoch in range(max(epochs, 1)):
         started = time.perf_counter()
         history = qat_model.fit(dataset, epochs=1, verbose=0)

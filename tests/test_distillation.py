@@ -14,7 +14,7 @@ from edge.errors import EdgeError
 from edge.labels import get_scheme
 from edge.targets import Targets
 from edge.teacher import TeacherLabels, blend, load_teacher_labels, relative_key
-from edge.train.pipeline import age_distribution, model_targets
+from edge.train.pipeline import TargetRecipe, age_distribution, model_targets
 from tests.conftest import run_cli
 
 UTK20 = get_scheme("utk20")
@@ -69,8 +69,8 @@ def test_targets_blend_the_teacher_where_it_has_a_label():
     targets = Targets(age_class=np.array([4, 6]), age_years=np.array([22.0, 31.0]), gender=np.array([0, 1]))
     teacher = TeacherLabels(np.stack([np.eye(20, dtype=np.float32)[10], np.full(20, np.nan, np.float32)]),
                             np.array([0.8, np.nan], np.float32))
-    (age_y, gender_y), _ = model_targets("mobile", "utk20", targets, 20, age_sigma=3.0, age_centers=UTK20.class_centers,
-                                         teacher=teacher, teacher_weight=0.25)
+    (age_y, gender_y), _ = model_targets("mobile", "utk20", targets, 20, TargetRecipe(
+        age_sigma=3.0, age_centers=UTK20.class_centers, teacher=teacher, teacher_weight=0.25))
     dataset_label = age_distribution(np.array([22.0, 31.0]), np.asarray(UTK20.class_centers), 3.0)
     assert np.allclose(age_y[0, :20], 0.75 * dataset_label[0] + 0.25 * np.eye(20)[10])
     assert np.allclose(age_y[1, :20], dataset_label[1])  # no teacher label: the dataset's alone
@@ -85,8 +85,9 @@ def test_training_follows_the_teacher(utkface_dir, tmp_path):
     names = [relative_key(r.path, str(utkface_dir)) for r in load_dataset(utkface_dir).records]
     file = write_teacher(tmp_path / "all_female.npz", names, female=1.0, age_group=12)
     out = tmp_path / "student"
+    # the teacher's groups are the student's (--labels utk20; mobile's default is utk28)
     result = run_cli("train", "--data", utkface_dir, "--max-images", "200", "--epochs", "3", "--img-size", "48",
-                     "--lr", "0.01", "--teacher-labels", file, "--teacher-weight", "1", "--out", out)
+                     "--labels", "utk20", "--lr", "0.01", "--teacher-labels", file, "--teacher-weight", "1", "--out", out)
     assert result.exit_code == 0, result.output
     assert re.search(r"teacher labels for (\d+) of \1 training faces", " ".join(result.output.split()))
     config = json.loads((out / "config.json").read_text())

@@ -91,9 +91,9 @@ from typer.testing import CliRunner
 from edge.app.cli import app
 result = CliRunner().invoke(app, ["predict", sys.argv[1], sys.argv[2], "--json"])
 assert result.exit_code == 0, result.output
-from edge.app.serve import make_server
+from edge.app.serve import ServeOptions, make_server
 import threading
-server = make_server(__import__("pathlib").Path(sys.argv[1]), port=0, quiet=True, log=lambda message: None)
+server = make_server(__import__("pathlib").Path(sys.argv[1]), ServeOptions(port=0, quiet=True), log=lambda message: None)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 server.shutdown()
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tf_keras", "keras")

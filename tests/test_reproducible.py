@@ -70,9 +70,9 @@ def test_no_augment_still_shuffles_every_epoch(utkface_dir, tmp_path, monkeypatc
     calls = []
     original = pipeline.make_dataset
 
-    def recording(images, y, sample_weight, spec, batch, training, seed, augment=None, **augmentation):
-        dataset = original(images, y, sample_weight, spec, batch, training, seed, augment, **augmentation)
-        calls.append({"training": training, "augment": augment, "dataset": dataset, "age": np.asarray(y[0])})
+    def recording(images, y, sample_weight, spec, feed):
+        dataset = original(images, y, sample_weight, spec, feed)
+        calls.append({"training": feed.training, "augment": feed.augment, "dataset": dataset, "age": np.asarray(y[0])})
         return dataset
 
     monkeypatch.setattr(pipeline, "make_dataset", recording)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.app.serve import make_server
+from edge.app.serve import ServeOptions, make_server
 
 TEMPLATE = ('<!doctype html><link rel="stylesheet" href="{{page}}/style.css"><script id="site" type="application/json">'
             '{"page": "{{page}}", "litert": "{{litert}}", "assets": "{{assets}}"}</script>')
@@ -68,8 +68,8 @@ def served(tmp_path):
     (assets / "golden" / "escape.jpg").symlink_to(secret)  # named by golden.json, but a link leaving the folder
     (assets / "rootlink").symlink_to("/")
     (demo / "src" / "link.js").symlink_to(secret)
-    server = make_server(assets, port=0, demo_dir=demo, quiet=True, log=lambda message: None,
-                         max_connections=4, connection_timeout=1.5)
+    server = make_server(assets, ServeOptions(port=0, demo_dir=demo, quiet=True, max_connections=4, connection_timeout=1.5),
+                         log=lambda message: None)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield server
@@ -208,8 +208,9 @@ def test_an_idle_tcp_client_never_blocks_https(served, tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=edge",
                     "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")], check=True,
                    capture_output=True, timeout=60)
-    server = make_server(served.assets, port=0, demo_dir=served.demo, cert=tmp_path / "cert.pem",
-                         key=tmp_path / "key.pem", quiet=True, log=lambda message: None, connection_timeout=1.5)
+    server = make_server(served.assets, ServeOptions(port=0, demo_dir=served.demo, cert=tmp_path / "cert.pem",
+                                                     key=tmp_path / "key.pem", quiet=True, connection_timeout=1.5),
+                         log=lambda message: None)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     unverified = ssl.create_default_context()
     unverified.check_hostname, unverified.verify_mode = False, ssl.CERT_NONE  # self-signed on purpose

@@ -16,7 +16,7 @@ from edge.app.validate import scoring_scheme
 from edge.datasets import FaceRecord
 from edge.train.config import TrainConfig, check_options, resolve_config
 from edge.train.models import family_defaults, output_specs
-from edge.train.pipeline import age_distribution, model_targets
+from edge.train.pipeline import TargetRecipe, age_distribution, model_targets
 from edge.targets import Targets
 from tests.conftest import run_cli
 
@@ -37,8 +37,8 @@ def test_age_distribution_says_where_in_the_group_a_face_is():
 def test_targets_carry_the_distribution_then_the_years():
     targets = Targets(age_class=np.asarray([4, 4, -1]), age_years=np.asarray([21.0, np.nan, np.nan]),
                       gender=np.asarray([1, 0, -1]))
-    (age_y, gender_y), (age_w, gender_w) = model_targets("mobile", "utk20", targets, 20, age_sigma=3.0,
-                                                         age_centers=UTK20.class_centers)
+    (age_y, gender_y), (age_w, gender_w) = model_targets(
+        "mobile", "utk20", targets, 20, TargetRecipe(age_sigma=3.0, age_centers=UTK20.class_centers))
     assert age_y.shape == (3, 21)
     assert age_y[0, -1] == 21.0 and age_y[1, -1] == UTK20.class_centers[4]  # a group without years: its center
     assert age_w.tolist() == [1.0, 1.0, 0.0] and gender_w.tolist() == [1.0, 1.0, 0.0]
@@ -199,7 +199,7 @@ def test_validate_cross_dataset_with_flip_averaging(single_pass_export, exported
         assert result.exit_code == 0, result.output
         reports[name] = json.loads((tmp_path / name / "validation.json").read_text())
     plain, tta = reports["plain"], reports["tta"]
-    assert plain["label_scheme"] == "adience8" and plain["model_label_scheme"] == "utk20"
+    assert plain["label_scheme"] == "adience8" and plain["model_label_scheme"] == "utk28"
     assert plain["age_class_names"] == list(get_scheme("adience8").class_names)
     assert len(plain["confusion_matrices"]["float32"]) == 8
     assert plain["tta"] is None and tta["tta"] == "flip" and "twice" in tta["speed_note"]

@@ -90,9 +90,9 @@ def _start(server) -> str:
 
 @pytest.fixture(scope="module")
 def page_url(web_assets):
-    from edge.app.serve import make_server
+    from edge.app.serve import ServeOptions, make_server
 
-    server = make_server(web_assets, port=0, quiet=True, log=lambda message: None)
+    server = make_server(web_assets, ServeOptions(port=0, quiet=True), log=lambda message: None)
     yield _start(server)
     server.shutdown()
 
@@ -100,9 +100,9 @@ def page_url(web_assets):
 @pytest.fixture(scope="module")
 def bare_model_url(exported_run):
     """``edge serve`` on the shipped .tflite alone (web assets made in the server's own folder)."""
-    from edge.app.serve import make_server
+    from edge.app.serve import ServeOptions, make_server
 
-    server = make_server(exported_run("mobile") / "model_int8_qat.tflite", port=0, quiet=True, log=lambda message: None)
+    server = make_server(exported_run("mobile") / "model_int8_qat.tflite", ServeOptions(port=0, quiet=True), log=lambda message: None)
     yield _start(server)
     server.shutdown()
 
@@ -130,9 +130,9 @@ def shipped_looks(utkface_dir, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shipped_url(shipped_looks):
-    from edge.app.serve import make_server
+    from edge.app.serve import ServeOptions, make_server
 
-    server = make_server(shipped_looks[0], port=0, quiet=True, log=lambda message: None)
+    server = make_server(shipped_looks[0], ServeOptions(port=0, quiet=True), log=lambda message: None)
     yield _start(server)
     server.shutdown()
 
@@ -550,9 +550,9 @@ def test_bad_inputs_give_clear_messages(session):
 
 def test_installable_light_and_offline(web_assets, scene):
     """First visit, repeat visit (bytes counted by the server), then the server stopped: reload and classify."""
-    from edge.app.serve import make_server
+    from edge.app.serve import ServeOptions, make_server
 
-    server = make_server(web_assets, port=0, quiet=True, log=lambda message: None)
+    server = make_server(web_assets, ServeOptions(port=0, quiet=True), log=lambda message: None)
     url = _start(server)
     process = subprocess.Popen(["node", str(DRIVER), "visit", url, str(scene[0])], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=DEMO)

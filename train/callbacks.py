@@ -10,7 +10,6 @@ import io
 import time
 from contextlib import nullcontext
 
-from edge.layout import RunDir
 from edge.console import console
 from edge.decode import decode_outputs
 from edge.io import write_json_atomic, write_text_atomic
@@ -22,15 +21,19 @@ tf, keras = import_tf()
 
 
 class EpochEnd(keras.callbacks.Callback):
-    """Evaluate on val with the project's metrics, checkpoint atomically, write history."""
+    """Evaluate on val with the project's metrics, checkpoint atomically, write history.
 
-    def __init__(self, run_dir, spec, val_images, val_targets, state, epochs, log, interrupted, train_size,
-                 average=None):
+    ``run`` is the split's training (``train.trainer.SplitRun``: its folder, spec, faces, split and log);
+    ``state`` the checkpoint state it updates; ``interrupted["flag"]`` is set by Ctrl-C.
+    """
+
+    def __init__(self, run, state: dict, interrupted: dict, average=None):
         super().__init__()
         self.average = average  # a train.averaging.WeightAverage: validate it, checkpoint it beside the raw weights
-        self.train_size = train_size
-        self.run_dir, self.spec, self.val_images, self.val_targets = run_dir, spec, val_images, val_targets
-        self.state, self.epochs, self.log, self.interrupted = state, epochs, log, interrupted
+        self.train_size = len(run.split.train)
+        self.files, self.spec, self.log = run.files, run.spec, run.log
+        self.val_images, self.val_targets = run.images[run.split.val], run.targets.subset(run.split.val)
+        self.state, self.epochs, self.interrupted = state, run.config.epochs, interrupted
         self.started = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -65,7 +68,7 @@ class EpochEnd(keras.callbacks.Callback):
                                             "val_age_mae_years") if k in logs) + f"  {seconds:.1f}s")
 
     def _checkpoint(self, epoch: int) -> None:
-        directory = RunDir(self.run_dir).checkpoint_dir
+        directory = self.files.checkpoint_dir
         directory.mkdir(exist_ok=True)
         name = f"epoch_{epoch:03d}.keras"
         save_model_atomic(self.model, directory / name)
@@ -76,21 +79,21 @@ class EpochEnd(keras.callbacks.Callback):
         self.state.update({"epoch": epoch, "checkpoint": name, "average": average,
                            "optimizer_step": int(self.model.optimizer.iterations.numpy()),
                            "images_per_s": self.train_size * len(epoch_seconds) / max(sum(epoch_seconds), 1e-9)})
-        write_json_atomic(RunDir(self.run_dir).checkpoint_state, self.state)
+        write_json_atomic(self.files.checkpoint_state, self.state)
         for old in [*directory.glob("epoch_*.keras"), *directory.glob("average_*.npz")]:
             if old.name not in (name, average):
                 old.unlink(missing_ok=True)
 
     def _write_history(self) -> None:
         history = self.state["history"]
-        write_json_atomic(RunDir(self.run_dir).history_json, history)
+        write_json_atomic(self.files.history_json, history)
         keys = sorted(history)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(["epoch", *keys])
         for row in range(len(history[keys[0]])):
             writer.writerow([row + 1, *(history[k][row] if row < len(history[k]) else "" for k in keys)])
-        write_text_atomic(self.run_dir / "history.csv", buffer.getvalue())
+        write_text_atomic(self.files.history_csv, buffer.getvalue())
 
 
 class ProgressBar(keras.callbacks.Callback):

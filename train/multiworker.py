@@ -111,7 +111,7 @@ def worker_directory(out_dir: Path, role: WorkerRole, resume: bool, log: Log) ->
                 raise EdgeError(f"{role.name}: --resume needs the chief's run directory, but {out_dir} has no "
                                 f"{layout.CONFIG_JSON} here: put --out on storage every worker sees (e.g. NFS)")
             shutil.rmtree(scratch)
-            shutil.copytree(out_dir, scratch, ignore=shutil.ignore_patterns("tensorboard", layout.EXPORT_DIR_NAME))
+            shutil.copytree(out_dir, scratch, ignore=shutil.ignore_patterns(layout.TENSORBOARD_DIR, layout.EXPORT_DIR_NAME))
         log(f"{role.name} of {role.workers}: not the chief, so {out_dir} is left to the chief "
             f"(this worker's checkpoints go to {scratch}, deleted at the end)")
         yield scratch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,42 +49,39 @@ def age_distribution(years: np.ndarray, centers: np.ndarray, sigma: float, sigma
     return (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
-                  age_class_weights: dict[int, float] | None = None, age_sigma: float = 0.0,
-                  age_centers: tuple[float, ...] = (), teacher: TeacherLabels | None = None,
-                  teacher_weight: float = 0.0, age_sigma_per_year: float = 0.0):
-    """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss.
+@dataclass(frozen=True)
+class TargetRecipe:
+    """How training targets are made beyond the labels: the age label distribution, class weights, a teacher.
 
-    With ``age_sigma`` > 0 (two-head families, group schemes) the age target is K+1 columns:
-    the label distribution over the K groups, then the age in years (the group's center when
-    only the group is known, e.g. Adience ranges) for the expectation term of the loss.
-    ``teacher`` (aligned to ``targets``): distillation, the age distribution and the gender target
-    become ``teacher_weight`` of the teacher's probabilities and the rest the dataset label
-    (``edge.teacher.blend``); the years column stays the dataset's.
+    ``age_sigma`` > 0 (two-head families, group schemes): the age target is K+1 columns, the label
+    distribution over the K groups (centred on ``age_centers``, widening by ``age_sigma_per_year``
+    from 10 years on), then the age in years (the group's center when only the group is known, e.g.
+    Adience ranges) for the expectation term of the loss. ``teacher`` (aligned to the targets):
+    distillation, the age distribution and the gender target become ``teacher_weight`` of the
+    teacher's probabilities and the rest the dataset label (``edge.teacher.blend``); the years
+    column stays the dataset's.
     """
+
+    age_sigma: float = 0.0
+    age_sigma_per_year: float = 0.0
+    age_centers: tuple[float, ...] = ()
+    age_class_weights: dict[int, float] | None = None
+    teacher: TeacherLabels | None = None
+    teacher_weight: float = 0.0
+
+
+def model_targets(family: str, label_scheme: str, targets: Targets, num_classes: int,
+                  recipe: TargetRecipe = TargetRecipe()):
+    """(y, sample_weight) arrays in the family's output order; unknown labels carry no loss."""
     known_age = targets.age_class >= 0 if label_scheme != "age" else ~np.isnan(targets.age_years)
     known_gender = targets.gender >= 0
     class_weight = np.ones(len(targets.gender), np.float32)
-    if age_class_weights:
-        class_weight = np.asarray([age_class_weights.get(int(c), 1.0) for c in targets.age_class], np.float32)
+    if recipe.age_class_weights:
+        class_weight = np.asarray([recipe.age_class_weights.get(int(c), 1.0) for c in targets.age_class], np.float32)
     layout = get_family(family).layout
     if layout == TWO_HEADS:
-        if label_scheme == "age":
-            age_y = np.nan_to_num(targets.age_years).astype(np.float32)
-        elif age_sigma > 0:
-            centers = np.asarray(age_centers, np.float64)
-            years = np.where(np.isnan(targets.age_years), centers[np.maximum(targets.age_class, 0)], targets.age_years)
-            distribution = age_distribution(years, centers, age_sigma, age_sigma_per_year)
-            if teacher is not None:
-                distribution = blend(distribution, teacher.age_distribution, teacher_weight)
-            age_y = np.concatenate([distribution, years[:, None].astype(np.float32)], 1)
-        else:
-            age_y = np.maximum(targets.age_class, 0).astype(np.int32)
-        gender_y = np.maximum(targets.gender, 0).astype(np.float32)
-        if teacher is not None:
-            gender_y = blend(gender_y, teacher.gender_prob, teacher_weight)
-        age_w = known_age.astype(np.float32) * class_weight
-        return (age_y, gender_y), (age_w, known_gender.astype(np.float32))
+        age_y, gender_y = _two_head_targets(label_scheme, targets, recipe)
+        return (age_y, gender_y), (known_age.astype(np.float32) * class_weight, known_gender.astype(np.float32))
     if layout == TWO_HOT:
         y = np.zeros((len(targets.gender), num_classes + 2), np.float32)
         rows = np.arange(len(y))
@@ -94,22 +92,53 @@ def model_targets(family: str, label_scheme: str, targets: Targets, num_classes:
     return y.astype(np.float32), class_weight  # TUPLE
 
 
-def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, training: bool, seed: int,
-                 augment: bool | None = None, zoom: float = 0.0, degrade: float = 0.0):
-    """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight).
+def _two_head_targets(label_scheme: str, targets: Targets, recipe: TargetRecipe) -> tuple[np.ndarray, np.ndarray]:
+    """The age head's target (years, a label distribution + years, or a group) and the gender head's."""
+    if label_scheme == "age":
+        age_y = np.nan_to_num(targets.age_years).astype(np.float32)
+    elif recipe.age_sigma > 0:
+        centers = np.asarray(recipe.age_centers, np.float64)
+        years = np.where(np.isnan(targets.age_years), centers[np.maximum(targets.age_class, 0)], targets.age_years)
+        distribution = age_distribution(years, centers, recipe.age_sigma, recipe.age_sigma_per_year)
+        if recipe.teacher is not None:
+            distribution = blend(distribution, recipe.teacher.age_distribution, recipe.teacher_weight)
+        age_y = np.concatenate([distribution, years[:, None].astype(np.float32)], 1)
+    else:
+        age_y = np.maximum(targets.age_class, 0).astype(np.int32)
+    gender_y = np.maximum(targets.gender, 0).astype(np.float32)
+    if recipe.teacher is not None:
+        gender_y = blend(gender_y, recipe.teacher.gender_prob, recipe.teacher_weight)
+    return age_y, gender_y
 
-    ``training`` shuffles every epoch (also without augmentation: dataset lists are often
-    sorted, e.g. UTKFace by age); ``augment`` (default: same as ``training``) adds the random
-    flip/rotation/shift/brightness, a random scale of +-``zoom``, and a ``degrade`` share of
-    faces made to look like phone/web photos (``degrade_batch``). Both are seeded by ``seed``: each epoch differs, and two
-    runs with one seed see the same order and the same augmentations.
+
+@dataclass(frozen=True)
+class Feed:
+    """How a tf.data pipeline feeds a model: batch size, and for training the shuffle and augmentation.
+
+    ``training`` shuffles every epoch (also without augmentation: dataset lists are often sorted,
+    e.g. UTKFace by age); ``augment`` (default: same as ``training``) adds the random
+    flip/rotation/shift/brightness, a random scale of +-``zoom``, and a ``degrade`` share of faces
+    made to look like phone/web photos (``degrade_batch``). Both are seeded by ``seed``: each epoch
+    differs, and two runs with one seed see the same order and the same augmentations.
     """
-    augment = training if augment is None else augment
+
+    batch: int
+    training: bool
+    seed: int
+    augment: bool | None = None
+    zoom: float = 0.0
+    degrade: float = 0.0
+
+
+def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, feed: Feed):
+    """Batched, prefetched tf.data.Dataset of (scaled image, y, sample_weight), fed as ``feed`` says."""
+    training, seed = feed.training, feed.seed
+    augment = training if feed.augment is None else feed.augment
     tf, _ = import_tf()
     dataset = tf.data.Dataset.from_tensor_slices((images, y, sample_weight))
     if training:
         dataset = dataset.shuffle(min(len(images), 20000), seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.batch(batch)
+    dataset = dataset.batch(feed.batch)
     scale, offset = float(spec.pixel_scale), float(spec.pixel_offset)
 
     def scale_batch(x, target, weight):
@@ -120,9 +149,11 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, batch: int, t
         low, high = offset, 255.0 * scale + offset
         # one [2] stateless seed per batch from a seeded stream that differs every epoch (not every run)
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(
-            lambda batch_data, batch_seed: (augment_batch(batch_data[0], low, high, batch_seed, zoom, degrade), *batch_data[1:]),
-            num_parallel_calls=tf.data.AUTOTUNE)
+
+        def augmented(batch_data, batch_seed):
+            return (augment_batch(batch_data[0], low, high, batch_seed, feed.zoom, feed.degrade), *batch_data[1:])
+
+        dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(augmented, num_parallel_calls=tf.data.AUTOTUNE)
     # Under MultiWorkerMirroredStrategy every worker builds this same seeded stream and keeps its own
     # part of each batch (sharding by data: the images are in memory, there are no files to split)
     options = tf.data.Options()

@@ -463,7 +463,7 @@ def _write_split_files(run: SplitRun) -> None:
 
 def _split_datasets(run: SplitRun):
     """The training and validation tf.data pipelines, and the input pipeline's own speed (images/s)."""
-    from edge.train.pipeline import make_dataset, measure_input_throughput, model_targets
+    from edge.train.pipeline import Feed, TargetRecipe, make_dataset, measure_input_throughput, model_targets
 
     config, spec, targets = run.config, run.spec, run.targets
     class_weights = _class_weights(targets, run.split.train, config)
@@ -475,14 +475,13 @@ def _split_datasets(run: SplitRun):
     def dataset_for(index: np.ndarray, training: bool, weights=None):
         # the teacher shapes training targets only: validation keeps the dataset's labels, comparable across runs
         distil = run.teacher.subset(index) if run.teacher is not None and training else None
-        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), run.num_classes, weights,
-                                  age_sigma=config.age_sigma or 0.0, age_centers=spec.age_class_centers,
-                                  teacher=distil, teacher_weight=config.teacher_weight,
-                                  age_sigma_per_year=config.age_sigma_per_year)
+        recipe = TargetRecipe(config.age_sigma or 0.0, config.age_sigma_per_year, spec.age_class_centers, weights,
+                              distil, config.teacher_weight)
+        y, weight = model_targets(config.model, spec.label_scheme, targets.subset(index), run.num_classes, recipe)
         # --no-augment keeps the shuffling: lists are often sorted (UTKFace by age)
-        return make_dataset(run.images[index], y, weight, spec, config.batch, training, config.seed,
-                            augment=training and config.augment, zoom=config.zoom or 0.0,
-                            degrade=config.degrade or 0.0)
+        feed = Feed(config.batch, training, config.seed, augment=training and config.augment, zoom=config.zoom or 0.0,
+                    degrade=config.degrade or 0.0)
+        return make_dataset(run.images[index], y, weight, spec, feed)
 
     train_data = dataset_for(run.split.train, True, class_weights)
     val_data = dataset_for(run.split.val, False) if len(run.split.val) else None
@@ -539,9 +538,8 @@ def _fit(run: SplitRun, keras, model, state: dict, average, train_data, val_data
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
-        EpochEnd(run.run_dir, run.spec, run.images[split.val], run.targets.subset(split.val), state, config.epochs,
-                 run.log, interrupted, len(split.train), average),
-        keras.callbacks.TensorBoard(log_dir=str(run.run_dir / "tensorboard"), profile_batch=0, write_graph=False),
+        EpochEnd(run, state, interrupted, average),
+        keras.callbacks.TensorBoard(log_dir=str(run.files.tensorboard_dir), profile_batch=0, write_graph=False),
     ]
     if average:  # ahead of EpochEnd and TensorBoard: it updates after each step and swaps in for Keras's validation
         callbacks.insert(0, average)

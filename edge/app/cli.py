@@ -279,9 +279,9 @@ def serve(
     key: Annotated[Optional[Path], typer.Option(help="TLS private key (PEM) for --cert.")] = None,
 ) -> None:
     """Serve the browser page and a model's web assets (only the files the page needs); prints the URL to open. Ctrl-C stops it."""
-    from edge.app.serve import serve as run_server
+    from edge.app.serve import ServeOptions, serve as run_server
 
-    run_server(export_dir, host=host, port=port, cert=cert, key=key, log=_log)
+    run_server(export_dir, ServeOptions(host=host, port=port, cert=cert, key=key), log=_log)
 
 
 @app.command()

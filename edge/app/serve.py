@@ -315,43 +315,64 @@ class WebServer:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def make_server(export_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, cert: Path | None = None,
-                key: Path | None = None, demo_dir: Path | None = None, quiet: bool = False, bench: bool = False,
-                log: Callable[[str], None] = print, max_connections: int = MAX_CONNECTIONS,
-                connection_timeout: float = CONNECTION_TIMEOUT_S) -> WebServer:
-    """Bind the server (port 0 picks a free one) and return it with the URL to open.
+@dataclass(frozen=True)
+class ServeOptions:
+    """Where and how ``edge serve`` listens.
 
-    ``export_dir``: anything ``find_web_assets`` takes. ``bench`` also serves benchmarks/web_latency.mjs's
-    harness page (face-api.js). ``max_connections`` threads serve at once; a connection silent for
-    ``connection_timeout`` seconds (TLS handshake or request) is closed.
+    ``port`` 0 picks a free one; ``cert`` + ``key`` (PEM) serve https (a phone's camera needs it);
+    ``demo_dir`` is the page's folder (default: the installed one); ``bench`` also serves
+    benchmarks/web_latency.mjs's harness page (face-api.js); ``max_connections`` threads serve at
+    once; a connection silent for ``connection_timeout`` seconds (TLS handshake or request) is closed.
     """
-    tls = None
-    if cert or key:
-        if not (cert and key):
-            raise EdgeError("--cert and --key go together: pass both PEM files (see the README, 'In the browser')")
-        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        try:
-            tls.load_cert_chain(str(cert), str(key))
-        except (OSError, ssl.SSLError) as error:
-            raise EdgeError(f"cannot use {cert} / {key} as a TLS certificate and key ({error}): "
-                            "make a pair with the README's openssl command") from None
-    demo = find_demo_dir(demo_dir)
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    cert: Path | None = None
+    key: Path | None = None
+    demo_dir: Path | None = None
+    quiet: bool = False
+    bench: bool = False
+    max_connections: int = MAX_CONNECTIONS
+    connection_timeout: float = CONNECTION_TIMEOUT_S
+
+
+def make_server(export_dir: Path, options: ServeOptions = ServeOptions(),
+                log: Callable[[str], None] = print) -> WebServer:
+    """Bind the server and return it with the URL to open. ``export_dir``: anything ``find_web_assets`` takes."""
+    tls = _tls_context(options.cert, options.key)
+    demo = find_demo_dir(options.demo_dir)
     workdir = Path(tempfile.mkdtemp(prefix="edge-serve-"))
     try:
         assets = find_web_assets(export_dir, log, workdir)
-        source = _SiteSource(assets, demo, bench)
+        source = _SiteSource(assets, demo, options.bench)
         try:
-            httpd = _Server((host, port), source, tls, quiet, max_connections, connection_timeout)
+            httpd = _Server((options.host, options.port), source, tls, options.quiet, options.max_connections,
+                            options.connection_timeout)
         except OSError as error:
-            raise EdgeError(f"cannot listen on {host}:{port} ({error.strerror}): pick another --port") from None
+            raise EdgeError(f"cannot listen on {options.host}:{options.port} ({error.strerror}): pick another --port") from None
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
-    scheme = "https" if tls else "http"
+    scheme, host = ("https" if tls else "http"), options.host
     bound_port = httpd.server_address[1]
     shown_host = "localhost" if host in ("127.0.0.1", "localhost", "0.0.0.0", "::") else host
     lan = [f"{scheme}://{ip}:{bound_port}/" for ip in _lan_addresses()] if host in ("0.0.0.0", "::") else []
     return WebServer(httpd, f"{scheme}://{shown_host}:{bound_port}/", lan, assets, demo, workdir)
+
+
+def _tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The https context for a certificate + key pair (None: plain http)."""
+    if not (cert or key):
+        return None
+    if not (cert and key):
+        raise EdgeError("--cert and --key go together: pass both PEM files (see the README, 'In the browser')")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        tls.load_cert_chain(str(cert), str(key))
+    except (OSError, ssl.SSLError) as error:
+        raise EdgeError(f"cannot use {cert} / {key} as a TLS certificate and key ({error}): "
+                        "make a pair with the README's openssl command") from None
+    return tls
 
 
 def _lan_addresses() -> list[str]:
@@ -363,10 +384,9 @@ def _lan_addresses() -> list[str]:
     return sorted({info[4][0] for info in infos if not info[4][0].startswith("127.")})
 
 
-def serve(export_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, cert: Path | None = None,
-          key: Path | None = None, bench: bool = False, log: Callable[[str], None] = print) -> None:
+def serve(export_dir: Path, options: ServeOptions = ServeOptions(), log: Callable[[str], None] = print) -> None:
     """Serve until interrupted, printing the URL(s) to open."""
-    server = make_server(export_dir, host, port, cert, key, bench=bench, log=log)
+    server = make_server(export_dir, options, log)
     log(f"serving the page from {server.demo} and web assets from {server.assets}")
     log(f"open {server.url}")
     for url in server.lan_urls:
