@@ -169,7 +169,7 @@ def goal_table(bench: Bench) -> str:
     devices = {(bench.load(f"mobile-utk-s{s}", "metrics.json") or {}).get("device") for s in bench.seeds()}
     lines = [f"Seeds {', '.join(bench.seeds()) or 'none'} of the default recipe (mean in bold, each seed in brackets); "
              f"training device: {', '.join(sorted(str(d) for d in devices)) or '?'}.", "",
-             "| benchmark | measured | before | goal |", "|---|---|---|---|"]
+             "| benchmark | measured | previous shipped file (seed 42) | goal |", "|---|---|---|---|"]
     lines += [f"| {name} | {value} | {before} | {goal} |" for name, value, before, goal in goal_rows(bench)]
     lines += ["", "| recipe figure | measured | note |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {note} |" for name, value, note in recipe_rows(bench)]
