@@ -30,10 +30,13 @@ class Bench:
 
     def __init__(self, out: Path) -> None:
         self.out = Path(out)
+        self._read: dict[Path, dict | None] = {}  # every row reads the same few reports: each is parsed once
 
     def load(self, *parts: str) -> dict | None:
         path = self.out.joinpath(*parts)
-        return json.loads(path.read_text()) if path.is_file() else None
+        if path not in self._read:
+            self._read[path] = json.loads(path.read_text()) if path.is_file() else None
+        return self._read[path]
 
     def seeds(self) -> list[str]:
         return sorted(p.name.split("-s")[-1] for p in self.out.glob("mobile-utk-s*") if (p / "metrics.json").is_file())

@@ -101,7 +101,7 @@ def _run(command: list[str], model: str, inputs: Path, outputs: Path, env: dict 
 def _classifier_parity(x86: dict, arm: dict, faces: int) -> tuple[int, int]:
     """Raw int8 outputs at most one step apart on at most 1% of values, and the same decoded answer for every face."""
     from edge.decode import decode_outputs
-    from edge.tflite_meta import read_spec
+    from edge.runtime import TFLiteModel
 
     assert x86.keys() == arm.keys()
     differing = values = 0
@@ -112,12 +112,11 @@ def _classifier_parity(x86: dict, arm: dict, faces: int) -> tuple[int, int]:
         differing, values = differing + int(np.count_nonzero(gap)), values + gap.size
     assert differing <= 0.01 * values, f"{differing} of {values} int8 outputs differ between x86 and cortex-a76"
 
-    spec = read_spec(ASSETS / "model.tflite")
+    model = TFLiteModel(ASSETS / "model.tflite")  # its dequantization and spec, as edge predict reads the outputs
 
     def decoded(raw: dict):
-        return decode_outputs(spec, {out.name: (np.concatenate([raw[f"output_{out.tflite_index}_{n}"] for n in range(faces)])
-                                                .astype(np.float64) - out.quantization.zero_point)
-                                     * out.quantization.scale for out in spec.outputs})
+        return decode_outputs(model.spec, {out.name: model.dequantize(out.tflite_index, np.concatenate(
+            [raw[f"output_{out.tflite_index}_{n}"] for n in range(faces)])) for out in model.spec.outputs})
 
     on_x86, on_arm = decoded(x86), decoded(arm)
     assert np.array_equal(on_x86.age_class, on_arm.age_class) and np.array_equal(on_x86.gender, on_arm.gender)

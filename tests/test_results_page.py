@@ -36,10 +36,10 @@ def fake_bench(out: Path, seeds=("42", "43")) -> None:
 
 
 def test_the_results_page_keeps_its_markers():
-    page = (ROOT / "docs" / "RESULTS.md").read_text()
-    for name in results_script().SECTIONS:
+    page, sections = (ROOT / "docs" / "RESULTS.md").read_text(), results_script().SECTIONS
+    for name in sections:
         assert f"<!-- results.py: {name} -->\n" in page, f"docs/RESULTS.md lost its '{name}' markers"
-    assert page.count("<!-- /results.py -->") == len(results_script().SECTIONS)
+    assert page.count("<!-- /results.py -->") == len(sections)
 
 
 def test_figures_are_read_from_the_reports_and_missing_ones_say_not_run(tmp_path):
