@@ -148,3 +148,21 @@ def test_shipped_models_on_arm64_equal_x86(utkface_dir, adience_dir, tmp_path):
     same = "bit-identical" if not differing else f"{differing} of {values} int8 values one step apart, every answer the same"
     print(f"cortex-a76: {faces} faces, classifier {same}; detector within {worst:.1e} (relative)")
     TOOLCHAIN_SUMMARIES.append(f"android ARM64 (qemu cortex-a76): {faces} faces, {same}; detector within {worst:.1e}")
+
+
+def test_the_arm64_parity_check_fails_on_two_steps_or_many_values():
+    """The check's tolerance is one int8 step on at most 1% of values: more than either fails it (no emulator needed)."""
+    from edge.runtime import TFLiteModel
+
+    model = TFLiteModel(ASSETS / "model.tflite")
+    rng = np.random.default_rng(0)
+    faces = 20
+    x86 = {f"output_{out.tflite_index}_{n}": rng.integers(-128, 100, (1, out.width), dtype=np.int8)
+           for out in model.spec.outputs for n in range(faces)}
+    assert _classifier_parity(x86, dict(x86), faces) == (0, sum(v.size for v in x86.values()))
+    two_steps = dict(x86, output_0_3=x86["output_0_3"] + np.int8(2))
+    with pytest.raises(AssertionError, match="output_0_3"):
+        _classifier_parity(x86, two_steps, faces)
+    many = {key: value + np.int8(1) for key, value in x86.items()}  # every value one step apart
+    with pytest.raises(AssertionError, match="differ between x86 and cortex-a76"):
+        _classifier_parity(x86, many, faces)
