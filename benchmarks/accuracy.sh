@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The accuracy issue's goal table, reproduced: BENCHMARKS.md "Accuracy per kilobyte".
 # Usage: benchmarks/accuracy.sh [OUT_DIR]   (default bench/accuracy, inside the repository); then
-#        .venv/bin/python benchmarks/accuracy_table.py OUT_DIR   prints the goal table.
+#        .venv/bin/python benchmarks/results.py OUT_DIR   prints the goal table (--write fills docs/RESULTS.md).
 # Every step is the user's own CLI with the DEFAULT mobile recipe (train/models.py); runs on CPU or
 # GPU, whichever TensorFlow sees (each log records the device). A step whose output exists is skipped,
 # so an interrupted benchmark continues where it stopped. Choices were made on validation splits only.
@@ -43,4 +43,4 @@ train_step adience-train "$adience" $EDGE train --data $DATA/adience --model mob
 step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
 step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
 
-.venv/bin/python benchmarks/accuracy_table.py "$OUT" | tee "$OUT/goal_table.md"
+.venv/bin/python benchmarks/results.py "$OUT" | tee "$OUT/goal_table.md"
