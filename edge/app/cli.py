@@ -324,7 +324,7 @@ def predict(
     import sys
 
     from edge.console import err_console
-    from edge.app.predict import PredictOptions, predict_images, predict_video, stderr_progress, unread_frames_message
+    from edge.app.predict import FrameSelection, PredictOptions, PredictOutput, predict_images, stderr_progress
 
     options = PredictOptions(detect=not no_detect, detector=detector, margin=margin, threads=threads, annotate=annotate,
                              tta=tta)
@@ -332,19 +332,26 @@ def predict(
         if inputs or (video is not None and webcam is not None):
             raise EdgeError("give images, --video FILE or --webcam N, one of them")
         source = str(video) if video is not None else webcam
-        video_summary = predict_video(model, source, options, stride=stride, as_json=as_json, max_frames=max_frames)
-        message = unread_frames_message(str(source), video_summary)
-        if message:
-            err_console.print(message, highlight=False, soft_wrap=True, markup=False)
-            raise typer.Exit(1)
+        _predict_frames(model, source, options, FrameSelection(stride, max_frames), as_json)
         return
     with stderr_progress("predict") as progress:
-        summary = predict_images(model, list(inputs or []), options, as_json=as_json, progress=progress,
+        summary = predict_images(model, list(inputs or []), options, PredictOutput(as_json, progress=progress),
                                  stdin=sys.stdin)
     if summary.exit_code:
         err_console.print(f"{summary.failed} of {summary.inputs} inputs could not be read, {summary.no_face} had no face",
                           highlight=False)
         raise typer.Exit(summary.exit_code)
+
+
+def _predict_frames(model: Path, source: str | int, options, frames, as_json: bool) -> None:
+    """``edge predict --video FILE`` / ``--webcam N``: exits 1 when frames of the file could not be read."""
+    from edge.console import err_console
+    from edge.app.predict import PredictOutput, predict_video, unread_frames_message
+
+    message = unread_frames_message(str(source), predict_video(model, source, options, frames, PredictOutput(as_json)))
+    if message:
+        err_console.print(message, highlight=False, soft_wrap=True, markup=False)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -78,6 +78,28 @@ class PredictOptions:
     tta: bool = False  # flip averaging: each face also runs mirrored (twice the classifier time)
 
 
+@dataclass(frozen=True)
+class PredictOutput:
+    """Where ``edge predict`` reports: the table or one JSON document (``as_json``) on ``out`` (default
+    stdout), and ``progress(done, total)`` after each input (None: no progress bar)."""
+
+    as_json: bool = False
+    out: TextIO | None = None
+    progress: Callable[[int, int | None], None] | None = None
+
+    @property
+    def stream(self) -> TextIO:
+        return self.out or sys.stdout
+
+
+@dataclass(frozen=True)
+class FrameSelection:
+    """Which frames of a video or webcam are classified: every ``stride``-th, up to ``max_frames``."""
+
+    stride: int = 1
+    max_frames: int | None = None
+
+
 @dataclass
 class ImageResult:
     """One input's outcome (``to_dict`` is its JSON entry)."""
@@ -440,6 +462,8 @@ def stderr_progress(description: str) -> Iterator[Callable[[int, int | None], No
 # ---------------------------------------------------------------- the image command
 @dataclass
 class Summary:
+    """What ``edge predict`` did with its image inputs (the JSON document's ``summary``)."""
+
     inputs: int = 0
     processed: int = 0
     failed: int = 0
@@ -450,23 +474,32 @@ class Summary:
     def exit_code(self) -> int:
         return EXIT_OK if self.failed == 0 and self.no_face == 0 else EXIT_SOME_FAILED
 
+    def count(self, result: ImageResult, decoded: bool) -> None:
+        """Add one input: decoded (with its faces, or none) or failed."""
+        self.inputs += 1
+        if not decoded:
+            self.failed += 1
+            return
+        self.processed += 1
+        self.no_face += not result.faces
+        self.faces += len(result.faces)
+
     def to_dict(self) -> dict:
         return {"inputs": self.inputs, "processed": self.processed, "failed": self.failed,
                 "no_face": self.no_face, "faces": self.faces}
 
 
-def predict_images(model_path: Path, inputs: list[str], options: PredictOptions, as_json: bool = False,
-                   out: TextIO | None = None, progress: Callable[[int, int | None], None] | None = None,
-                   stdin: TextIO | None = None) -> Summary:
-    """Run every input, writing the table (or the JSON document) to ``out`` as images finish."""
-    out = out or sys.stdout
+def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
+                   output: PredictOutput = PredictOutput(), stdin: TextIO | None = None) -> Summary:
+    """Run every input, writing the table (or the JSON document) to ``output`` as images finish."""
+    out = output.stream
     if not inputs:
         raise EdgeError("no inputs: pass image files, directories, or - to read paths from stdin")
     predictor = Predictor(model_path, options)
     annotations = AnnotationFolder(options.annotate, inputs) if options.annotate is not None else None
-    total = count_inputs(inputs) if progress else None
+    total = count_inputs(inputs) if output.progress else None
     summary = Summary()
-    if as_json:
+    if output.as_json:
         header = schemas.PredictHeader(str(model_path), predictor.model.runtime_name, predictor.detector_name,
                                        predictor.margin if predictor.detector else None).to_json()
         out.write(json.dumps(header)[:-1] + ', "images": [\n')
@@ -474,23 +507,17 @@ def predict_images(model_path: Path, inputs: list[str], options: PredictOptions,
         out.write(TABLE_HEADER + "\n")
     for item in iter_inputs(inputs, stdin):
         result, image = (ImageResult(item.file, error=item.error), None) if item.error else predictor.predict_file(item.file)
-        summary.inputs += 1
-        if image is None:
-            summary.failed += 1
-        else:
-            summary.processed += 1
-            summary.no_face += not result.faces
-            summary.faces += len(result.faces)
-            if annotations is not None:
-                annotations.write_image(annotated_name(item.file, item.source_dir), draw_faces(image, result.faces), item.file)
-        if as_json:
+        summary.count(result, image is not None)
+        if annotations is not None and image is not None:
+            annotations.write_image(annotated_name(item.file, item.source_dir), draw_faces(image, result.faces), item.file)
+        if output.as_json:
             out.write(("" if summary.inputs == 1 else ",\n") + json.dumps(result.to_dict()))
         else:
             out.write("\n".join(table_lines(result)) + "\n")
         out.flush()
-        if progress:
-            progress(summary.inputs, total)
-    if as_json:
+        if output.progress:
+            output.progress(summary.inputs, total)
+    if output.as_json:
         out.write('\n], "summary": ' + json.dumps(summary.to_dict()) + "}\n")
     return summary
 
@@ -590,10 +617,9 @@ def _open_capture(source: str | int):
     return capture, capture.get(cv2.CAP_PROP_FPS) or 25.0, max(0, int(capture.get(cv2.CAP_PROP_FRAME_COUNT))) or None
 
 
-def predict_video(model_path: Path, source: str | int, options: PredictOptions, stride: int = 1,
-                  as_json: bool = False, out: TextIO | None = None, max_frames: int | None = None,
-                  progress: Callable[[int, int | None], None] | None = None) -> dict:
-    """Every ``stride``-th frame of a video file (or webcam index): faces and per-frame latency.
+def predict_video(model_path: Path, source: str | int, options: PredictOptions,
+                  frames: FrameSelection = FrameSelection(), output: PredictOutput = PredictOutput()) -> dict:
+    """The selected frames of a video file (or webcam index): faces and per-frame latency.
 
     With ``options.annotate`` the processed frames are written, boxes drawn, to
     ``ANNOTATE/<name>_annotated.mp4`` (or the next free name, see ``AnnotationFolder``). A frame
@@ -601,9 +627,7 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     summary says how many were lost (``unread_frames``, the command then exits 1). Returns the
     summary (latency median/p90 in ms).
     """
-    from edge.preprocess import captured_stderr
-
-    if stride < 1:
+    if frames.stride < 1:
         raise EdgeError("--stride must be >= 1")
     webcam = isinstance(source, int)
     if not webcam and not os.path.isfile(source):
@@ -612,42 +636,70 @@ def predict_video(model_path: Path, source: str | int, options: PredictOptions, 
     capture, fps, total = _open_capture(source)
     video = (_AnnotatedVideo(AnnotationFolder(options.annotate, [] if webcam else [str(source)]),
                              f"webcam{source}" if webcam else Path(source).stem, None if webcam else str(source),
-                             fps / stride) if options.annotate else None)
-    output, reader = _VideoOutput(out or sys.stdout, as_json), _FrameReader(capture, webcam, total)
-    output.header(schemas.PredictVideoHeader(str(source), str(model_path), fps, stride, predictor.detector_name,
-                                             predictor.margin if predictor.detector else None).to_json())
-    latencies, decoder_messages, stopped_early, annotated = [], 0, False, None
+                             fps / frames.stride) if options.annotate else None)
+    printer, reader = _VideoOutput(output.stream, output.as_json), _FrameReader(capture, webcam, total)
+    printer.header(schemas.PredictVideoHeader(str(source), str(model_path), fps, frames.stride, predictor.detector_name,
+                                              predictor.margin if predictor.detector else None).to_json())
     try:
-        # FFmpeg writes its decoding errors to fd 2: they are counted into one line, not printed per frame
-        with contextlib.nullcontext() if webcam else captured_stderr() as written:
-            for index, frame in reader:
-                if index % stride:
-                    continue
-                faces, latency = predictor.predict(frame)
-                latencies.append(latency)
-                if video is not None:
-                    video.write(draw_faces(frame, faces))
-                output.frame(index, faces, latency)
-                if progress:
-                    progress(index + 1, total)
-                if max_frames is not None and output.frames >= max_frames:
-                    stopped_early = True
-                    break
-            if written is not None:
-                decoder_messages = len([line for line in written().splitlines() if line.strip()])
+        measured = _classify_frames(predictor, reader, frames, _FrameSinks(printer, video, output.progress, total), webcam)
     finally:
         capture.release()
-        annotated = video.close(complete=output.frames > 0) if video is not None else None
-    if output.frames == 0 and not webcam:
+        annotated = video.close(complete=printer.frames > 0) if video is not None else None
+    if printer.frames == 0 and not webcam:
         raise EdgeError(f"{source}: no frame could be decoded")
-    unread = 0 if (webcam or stopped_early or total is None) else max(0, total - reader.frames_read)
-    summary = {"frames": output.frames, "frames_read": reader.frames_read, "frames_in_file": total,
-               "unread_frames": unread, "decoder_messages": decoder_messages,
+    unread = 0 if (webcam or measured.stopped_early or total is None) else max(0, total - reader.frames_read)
+    latencies = measured.latencies
+    summary = {"frames": printer.frames, "frames_read": reader.frames_read, "frames_in_file": total,
+               "unread_frames": unread, "decoder_messages": measured.decoder_messages,
                "latency_ms": {"median": round(float(np.median(latencies)), 2) if latencies else None,
                               "p90": round(float(np.percentile(latencies, 90)), 2) if latencies else None},
                "annotated": str(annotated) if annotated else None}
-    output.footer(summary)
+    printer.footer(summary)
     return summary
+
+
+class _FrameSinks(NamedTuple):
+    """Where each classified frame goes: the printed table or document, the annotated video, the progress bar."""
+
+    printer: _VideoOutput
+    video: _AnnotatedVideo | None
+    progress: Callable[[int, int | None], None] | None
+    total: int | None
+
+
+@dataclass
+class _FramePass:
+    """What one pass over a capture measured."""
+
+    latencies: list[float] = field(default_factory=list)
+    decoder_messages: int = 0
+    stopped_early: bool = False
+
+
+def _classify_frames(predictor: Predictor, reader: _FrameReader, frames: FrameSelection, sinks: _FrameSinks,
+                     webcam: bool) -> _FramePass:
+    """Classify the selected frames into the sinks; FFmpeg's decoding errors are counted, not printed."""
+    from edge.preprocess import captured_stderr
+
+    result = _FramePass()
+    # FFmpeg writes its decoding errors to fd 2: they are counted into one line, not printed per frame
+    with contextlib.nullcontext() if webcam else captured_stderr() as written:
+        for index, frame in reader:
+            if index % frames.stride:
+                continue
+            faces, latency = predictor.predict(frame)
+            result.latencies.append(latency)
+            if sinks.video is not None:
+                sinks.video.write(draw_faces(frame, faces))
+            sinks.printer.frame(index, faces, latency)
+            if sinks.progress:
+                sinks.progress(index + 1, sinks.total)
+            if frames.max_frames is not None and sinks.printer.frames >= frames.max_frames:
+                result.stopped_early = True
+                break
+        if written is not None:
+            result.decoder_messages = len([line for line in written().splitlines() if line.strip()])
+    return result
 
 
 def unread_frames_message(source: str, summary: dict) -> str | None:
