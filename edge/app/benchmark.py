@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -186,8 +187,30 @@ def check_photo(photo: Path) -> None:
         raise EdgeError(f"--photo {photo}: {error.reason}: choose a photo with faces") from None
 
 
-def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = DEFAULT_RUNS,
-                     warmup: int = DEFAULT_WARMUP, photo: Path | None = None,
+@dataclass(frozen=True)
+class BenchmarkOptions:
+    """How ``edge benchmark`` measures: ``threads`` is the N of "threads 1 and N" (None: every CPU core),
+    ``runs`` timed and ``warmup`` untimed runs per model and thread count, ``photo`` the real photo for the
+    end-to-end time per face (None: the export's golden faces composed into one frame)."""
+
+    threads: int | None = None
+    runs: int = DEFAULT_RUNS
+    warmup: int = DEFAULT_WARMUP
+    photo: Path | None = None
+
+    @property
+    def thread_counts(self) -> list[int]:
+        return sorted({1, self.threads or os.cpu_count() or 1})
+
+    def check(self) -> None:
+        """Refuse impossible counts and an unusable photo before anything is measured."""
+        if self.runs < 1 or self.warmup < 0:
+            raise EdgeError("--runs must be >= 1 and --warmup >= 0")
+        if self.photo is not None:
+            check_photo(Path(self.photo))
+
+
+def benchmark_export(export_dir: Path, options: BenchmarkOptions = BenchmarkOptions(),
                      log: Callable[[str], None] = print, out: Path | None = None) -> dict:
     """Measure every ``.tflite`` of ``export_dir``, each in its own subprocess; returns the report.
 
@@ -199,32 +222,33 @@ def benchmark_export(export_dir: Path, threads: int | None = None, runs: int = D
 
     export_dir = Path(export_dir)
     files = find_tflite(export_dir)
-    if runs < 1 or warmup < 0:
-        raise EdgeError("--runs must be >= 1 and --warmup >= 0")
+    options.check()
     check_output_dir(Path(out) if out is not None else export_dir, "benchmark report directory (--out)")
-    if photo is not None:
-        check_photo(Path(photo))
-    many = threads or os.cpu_count() or 1
-    threads_list = sorted({1, many})
     models = {}
     for path in files:
-        log(f"measuring {path.name} (threads {', '.join(map(str, threads_list))})")
-        command = [sys.executable, "-m", "edge.app.benchmark", "--one", str(path), "--threads", ",".join(map(str, threads_list)),
-                   "--runs", str(runs), "--warmup", str(warmup)] + (["--photo", str(photo)] if photo else [])
-        completed = subprocess.run(command, capture_output=True, text=True)
-        if completed.returncode != 0:
-            tail = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-            models[report_name(path)] = {"file": path.name, "error": tail}
-            log(f"  failed: {tail}")
-            continue
-        models[report_name(path)] = json.loads(completed.stdout.strip().splitlines()[-1])
-    report = {"export_dir": str(export_dir), "threads": threads_list, "runs": runs, "warmup": warmup,
-              "machine": machine_description(), "models": models}
+        log(f"measuring {path.name} (threads {', '.join(map(str, options.thread_counts))})")
+        models[report_name(path)] = _measure_in_subprocess(path, options)
+        if "error" in models[report_name(path)]:
+            log(f"  failed: {models[report_name(path)]['error']}")
+    report = {"export_dir": str(export_dir), "threads": options.thread_counts, "runs": options.runs,
+              "warmup": options.warmup, "machine": machine_description(), "models": models}
     add_ratios(report)
     validation = ExportDir(export_dir).validation_json
     if validation.is_file():
         report["validation"] = str(validation)
     return report
+
+
+def _measure_in_subprocess(path: Path, options: BenchmarkOptions) -> dict:
+    """One model's entry, measured by ``python -m edge.app.benchmark --one`` (its own peak memory);
+    ``{"file", "error"}`` with the subprocess's last line when it failed."""
+    command = [sys.executable, "-m", "edge.app.benchmark", "--one", str(path),
+               "--threads", ",".join(map(str, options.thread_counts)), "--runs", str(options.runs),
+               "--warmup", str(options.warmup)] + (["--photo", str(options.photo)] if options.photo else [])
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        return {"file": path.name, "error": (completed.stderr.strip().splitlines() or ["no output"])[-1]}
+    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def failed_models(report: dict) -> list[str]:
@@ -351,15 +375,14 @@ if __name__ == "__main__":
     _main_one(sys.argv[1:])
 
 
-def run_benchmark(export_dir: Path, target: Path, threads: int | None, runs: int, warmup: int, photo: Path | None,
+def run_benchmark(export_dir: Path, target: Path, options: BenchmarkOptions,
                   log: Callable[[str], None]) -> tuple[dict, list[Path]]:
     """Measure every file of an export; write benchmark.json + .png into ``target`` unless no model could be
     measured (a previous good report is never replaced by an all-error one). Returns the report and the files."""
     from edge import schemas
     from edge.io import write_json_atomic
 
-    report = schemas.BenchmarkReport(**benchmark_export(export_dir, threads=threads, runs=runs, warmup=warmup,
-                                                        photo=photo, log=log, out=target)).to_json()
+    report = schemas.BenchmarkReport(**benchmark_export(export_dir, options, log=log, out=target)).to_json()
     if len(failed_models(report)) == len(report["models"]):
         return report, []
     write_json_atomic(target / layout.BENCHMARK_JSON, report)

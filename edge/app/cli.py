@@ -371,11 +371,11 @@ def benchmark(
     are checked before measuring. Exit codes: 0 every model measured; 1 some model could not be measured (a report in
     which none was is not written: the previous benchmark.json/png stay); 2 bad input or usage.
     """
-    from edge.app.benchmark import markdown_table, run_benchmark
+    from edge.app.benchmark import BenchmarkOptions, markdown_table, run_benchmark
     from edge.console import err_console
 
-    report, written = run_benchmark(export_dir, out or export_dir, threads=threads, runs=runs, warmup=warmup,
-                                    photo=photo, log=lambda m: err_console.print(m, highlight=False))
+    report, written = run_benchmark(export_dir, out or export_dir, BenchmarkOptions(threads, runs, warmup, photo),
+                                    log=lambda m: err_console.print(m, highlight=False))
     typer.echo(json.dumps(report, indent=2) if as_json else markdown_table(report))
     if written and not as_json:
         typer.echo("report: " + "  plot: ".join(str(path) for path in written))
