@@ -240,7 +240,7 @@ def validate_export(target: Path, options: ValidateOptions, progress: Progress |
         log("--tta: these files already classify each face with its mirror image (exported with --flip-average); "
             "no second pass")
         options = replace(options, tta=False)
-    runs = _run_models(target, models, spec, faces, options, progress, log)
+    runs = _run_models(_Job(target, models, spec, options, progress, log), faces)
     _score(runs, faces)
     labels = group_labels(faces.records, faces.truth)
     reference = runs.reference
@@ -277,30 +277,40 @@ def _prepare_faces(target: Path, spec: Spec, options: ValidateOptions, log: Call
                  input_spec)
 
 
-def _run_models(target: Path, models: dict[str, Path], spec: Spec, faces: Faces, options: ValidateOptions,
-                progress: Progress | None, log: Callable[[str], None]) -> ModelRuns:
+@dataclass(frozen=True)
+class _Job:
+    """One validation: its target, the models found there and their spec, the options, and where progress
+    (``progress(done, total)``) and messages go."""
+
+    target: Path
+    models: dict[str, Path]
+    spec: Spec
+    options: ValidateOptions
+    progress: Progress | None
+    log: Callable[[str], None]
+
+    @property
+    def export_dir(self) -> Path:
+        return self.target if self.target.is_dir() else self.target.parent
+
+
+def _run_models(job: _Job, faces: Faces) -> ModelRuns:
     """Every model on the faces (Keras first when reachable), with its latency at 1 and N threads."""
-    runs = ModelRuns()
-    export_dir = target if target.is_dir() else target.parent
-    parameters = None
-    if ExportDir(export_dir).report_json.is_file():
-        parameters = ExportDir(export_dir).report().get("parameters")
-    # the Keras column computes what the files compute: flip-averaged when they are
-    keras = _keras_outputs(export_dir, faces.x, spec, log, options.tta or spec.flip_averaged) \
-        if options.keras and target.is_dir() else None
-    if keras is not None:
-        runs.raw["keras"], runs.decoded["keras"] = keras, faces.decode(keras, spec)
-        runs.results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
+    options, runs = job.options, ModelRuns()
+    export = ExportDir(job.export_dir)
+    parameters = export.report().get("parameters") if export.report_json.is_file() else None
+    if options.keras and job.target.is_dir():
+        _add_keras_column(job, faces, runs, parameters)
     mirrored = mirror(faces.x) if options.tta else None
-    total = len(models) * len(faces.x) * (2 if options.tta else 1)
+    total = len(job.models) * len(faces.x) * (2 if options.tta else 1)
     done = [0]
 
     def tick() -> None:
         done[0] += 1
-        if progress and done[0] % 50 == 0:
-            progress(done[0], total)
+        if job.progress and done[0] % 50 == 0:
+            job.progress(done[0], total)
 
-    for name, path in models.items():
+    for name, path in job.models.items():
         model = TFLiteModel(path, num_threads=options.threads)
         runs.runtime_name = model.runtime_name
         runs.raw[name] = model.run(faces.x, on_face=tick)
@@ -310,9 +320,18 @@ def _run_models(target: Path, models: dict[str, Path], spec: Spec, faces: Faces,
         runs.results[name] = {"runtime": model.runtime_name, "file": path.name, "size_bytes": model.size_bytes,
                               "parameters": parameters, "latency_1_thread": measure_latency(path, faces.x, 1),
                               f"latency_{options.threads}_threads": measure_latency(path, faces.x, options.threads)}
-    if progress:
-        progress(total, total)
+    if job.progress:
+        job.progress(total, total)
     return runs
+
+
+def _add_keras_column(job: _Job, faces: Faces, runs: ModelRuns, parameters: int | None) -> None:
+    """The source run's Keras model as the first column, when it can be reached; it computes what the
+    files compute: flip-averaged when they are."""
+    keras = _keras_outputs(job.export_dir, faces.x, job.spec, job.log, job.options.tta or job.spec.flip_averaged)
+    if keras is not None:
+        runs.raw["keras"], runs.decoded["keras"] = keras, faces.decode(keras, job.spec)
+        runs.results["keras"] = {"runtime": "tensorflow (Keras float)", "size_bytes": None, "parameters": parameters}
 
 
 def _score(runs: ModelRuns, faces: Faces) -> None:
