@@ -1,8 +1,10 @@
-"""The shipped recipe's accuracy figures, from what `benchmarks/accuracy.sh` wrote: the goal table, the
-recipe's other figures and who the shipped file fails. Prints them; ``--write`` also puts them into
-docs/RESULTS.md between its ``<!-- results.py: NAME -->`` and ``<!-- /results.py -->`` markers.
+"""The shipped recipe's figures, from what the benchmark scripts wrote: the goal table, the recipe's other
+figures and who the shipped file fails (`benchmarks/accuracy.sh`), and the page in the browser against
+face-api.js (`benchmarks/browser.sh`). Prints them; ``--write`` also puts them into docs/RESULTS.md
+between its ``<!-- results.py: NAME -->`` and ``<!-- /results.py -->`` markers.
 
-Usage: .venv/bin/python benchmarks/results.py [OUT_DIR] [--write [docs/RESULTS.md]]   (OUT_DIR: bench/accuracy)
+Usage: .venv/bin/python benchmarks/results.py [OUT_DIR] [--browser DIR] [--write [docs/RESULTS.md]]
+       (OUT_DIR: bench/accuracy; --browser: bench/browser)
 
 Every figure is read from the validation reports (`edge validate`: QAT int8 in LiteRT unless a row
 says float) and the training logs; seeds are averaged and listed. A row whose runs are missing says
@@ -205,16 +207,78 @@ def groups_table(bench: Bench, seed: str = SHIPPED_SEED) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = {"accuracy": goal_table, "groups": groups_table}
+class BrowserBench:
+    """benchmarks/browser.sh's folder: one web_latency.mjs JSON per page setting, and Lighthouse's."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+
+    def load(self, name: str) -> dict | None:
+        path = self.out / f"{name}.json"
+        return json.loads(path.read_text()) if path.is_file() else None
 
 
-def write_sections(page: Path, bench: Bench) -> list[str]:
+def per_face_figure(result: dict | None) -> str:
+    """Median ms per face: the default file (two looks), the one-look file, face-api.js, and the speed-ups."""
+    if not result:
+        return "not run"
+    one = result.get("ours_one_look_ms")
+    ours = f"two looks (default) {result['ours_ms']['median']:.1f} ms" + (f", one look {one['median']:.1f} ms" if one else "")
+    speedups = f"{result['speedup_median']}x" + (f" / {result['speedup_one_look_median']}x" if one else "")
+    return f"{ours}, face-api.js {result['faceapi_ms']['median']:.1f} ms: {speedups} faster"
+
+
+def page_load_figure(result: dict | None, throttle: int) -> str:
+    """First and repeat visit, interactive / model ready, over the page's settings (a range when they differ)."""
+    loads = [load for key, load in ((result or {}).get("page_load") or {}).items() if key.startswith(f"x{throttle}_")]
+    if not loads:
+        return "not run"
+
+    def span(key: str) -> str:
+        low, high = min(load[key] for load in loads), max(load[key] for load in loads)
+        return f"{low:.1f}" if f"{low:.1f}" == f"{high:.1f}" else f"{low:.1f}-{high:.1f}"
+
+    return (f"{span('interactive_s_median')} s / {span('model_ready_s_median')} s (repeat visit "
+            f"{span('repeat_interactive_s_median')} s / {span('repeat_model_ready_s_median')} s)")
+
+
+def browser_table(browser: BrowserBench) -> str:
+    """The page against face-api.js in one Chromium per setting (100 UTKFace test faces), loads, Lighthouse."""
+    threaded = browser.load("web-threaded")
+    loads = [load for load in ((threaded or {}).get("page_load") or {}).values()]
+    visit = (f"{max(l['first_visit_bytes'] for l in loads) / 1e6:.2f} MB first, "
+             f"{max(l['repeat_visit_bytes'] for l in loads) / 1e3:.1f} KB repeat") if loads else "not run"
+    lighthouse = (browser.load("lighthouse") or {}).get("settings", {})
+    scores = {looks: f"performance {e['performance']}, accessibility {e['accessibility']}, best practices {e['best_practices']}"
+              for looks, e in lighthouse.items()}
+    first = threaded or browser.load("web-threaded-x4") or {}
+    lines = [f"{first.get('browser', 'Chromium')}, {first.get('faces', '?')} UTKFace test faces, "
+             f"export {'/'.join(Path(first['export']).parts[-2:]) if first else '?'}; median per face.", "",
+             "| measure | figure |", "|---|---|",
+             f"| per face against face-api.js, quiet CPU, threaded build | {per_face_figure(threaded)} |",
+             f"| the same at 4x CPU throttling (a mid-range phone) | {per_face_figure(browser.load('web-threaded-x4'))} |",
+             f"| one-thread build (no cross-origin isolation), quiet CPU | {per_face_figure(browser.load('web-1thread'))} |",
+             f"| one-thread build at 4x throttling | {per_face_figure(browser.load('web-1thread-x4'))} |",
+             f"| page interactive / model ready, first visit, 4x throttling | {page_load_figure(threaded, 4)} |",
+             f"| the same without throttling | {page_load_figure(threaded, 1)} |",
+             f"| bytes per visit (compressed, as served) | {visit} |",
+             f"| Lighthouse, mobile emulation, median of 3: the default page | {scores.get('two', 'not run')} |",
+             f"| the same, one-look setting (`?looks=one`) | {scores.get('one', 'not run')} |"]
+    return "\n".join(lines)
+
+
+def render_sections(bench: Bench, browser: BrowserBench) -> dict[str, str]:
+    """Each marked section of the results page, by name."""
+    return {"accuracy": goal_table(bench), "groups": groups_table(bench), "browser": browser_table(browser)}
+
+
+def write_sections(page: Path, sections: dict[str, str]) -> list[str]:
     """Replace each ``<!-- results.py: NAME -->`` ... ``<!-- /results.py -->`` block of ``page``; the names done."""
     text, done = page.read_text(), []
-    for name, make in SECTIONS.items():
+    for name, content in sections.items():
         pattern = re.compile(rf"(<!-- results\.py: {name} -->\n).*?(<!-- /results\.py -->)", re.S)
         if pattern.search(text):
-            text = pattern.sub(lambda m: m.group(1) + make(bench) + "\n" + m.group(2), text)
+            text = pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), text)
             done.append(name)
     tmp = page.with_name(page.name + ".tmp")
     tmp.write_text(text)
@@ -227,11 +291,12 @@ def main() -> None:
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "bench" / "accuracy", help="accuracy.sh's folder")
     parser.add_argument("--write", nargs="?", type=Path, const=ROOT / "docs" / "RESULTS.md", default=None,
                         help="also update this page's marked sections (default docs/RESULTS.md)")
+    parser.add_argument("--browser", type=Path, default=ROOT / "bench" / "browser", help="browser.sh's folder")
     args = parser.parse_args()
-    bench = Bench(args.out)
-    print(goal_table(bench), "\n", groups_table(bench), sep="\n")
+    sections = render_sections(Bench(args.out), BrowserBench(args.browser))
+    print(*sections.values(), sep="\n\n")
     if args.write:
-        print(f"\nupdated {args.write}: {', '.join(write_sections(args.write, bench)) or 'no marked sections'}")
+        print(f"\nupdated {args.write}: {', '.join(write_sections(args.write, sections)) or 'no marked sections'}")
 
 
 if __name__ == "__main__":

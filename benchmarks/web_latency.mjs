@@ -21,12 +21,13 @@
 // carry an Adience group, both models are also scored on the 8 Adience groups, a predicted age
 // mapped to a group by the list's own ranges and rule (Python's edge.labels). Both models get the
 // whole image as the face crop, whatever its size. Needs `npm ci` in web_demo/ and Debian's
-// chromium (.ci/deps/web.sh). Prints a summary and a JSON line.
+// chromium (.ci/deps/web.sh). Prints a summary and a JSON line; --json FILE also writes it to FILE
+// (benchmarks/browser.sh runs the page's settings so; benchmarks/results.py reads them).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVICES, launch } from '../web_demo/test/page.mjs';
+import { DEVICES, launch, writeJsonAtomic } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = { export: 'runs/mobile-utk/export', faces: 300, data: '../shared/data/utkface', loads: 3,
@@ -292,6 +293,7 @@ async function main() {
         + `model ready ${load.repeat_model_ready_s_median} s, ${(load.repeat_visit_bytes / 1e3).toFixed(1)} KB sent`);
     }
     console.log(JSON.stringify(result));
+    if (options.json) writeJsonAtomic(options.json, result);
   } finally {
     server.kill('SIGTERM');
   }

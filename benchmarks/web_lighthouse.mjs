@@ -3,7 +3,8 @@
 //   node benchmarks/web_lighthouse.mjs --export runs/mobile-utk/export [--runs 3] [--looks two,one]
 // Prints performance, accessibility and best-practices per run and per setting of the page (--looks:
 // ?looks=two, the default file, and ?looks=one, the one-look file, alternating in the same run), the
-// medians, what the failing audits found (console errors, source maps), and a JSON line.
+// medians, what the failing audits found (console errors, source maps), and a JSON line (--json FILE: also
+// written to FILE, for benchmarks/results.py).
 // (BENCHMARKS.md, "In the browser"; the goals are accessibility >= 95 and performance >= 90.)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, FLAGS } from '../web_demo/test/page.mjs';
+import { CHROMIUM, FLAGS, writeJsonAtomic } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'web_demo', 'package.json'));
@@ -77,6 +78,7 @@ async function main() {
       + `TBT ${entry.tbt_ms} ms, TTI ${entry.tti_ms} ms)`);
   }
   console.log(JSON.stringify(summary));
+  if (options.json) writeJsonAtomic(options.json, summary);
 }
 
 main().catch((error) => { console.error(error.stack || String(error)); process.exit(1); });

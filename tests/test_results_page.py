@@ -36,11 +36,16 @@ def fake_bench(out: Path, seeds=("42", "43")) -> None:
         (out / f"validate-s{seed}" / "validation.json").write_text(json.dumps(validation(0.9 + n / 100, 5.0 - n)))
 
 
-def test_the_results_page_keeps_its_markers():
-    page, sections = (ROOT / "docs" / "RESULTS.md").read_text(), results_script().SECTIONS
-    for name in sections:
+def sections(results, bench: Path, browser: Path) -> dict:
+    return results.render_sections(results.Bench(bench), results.BrowserBench(browser))
+
+
+def test_the_results_page_keeps_its_markers(tmp_path):
+    results = results_script()
+    page, sections_ = (ROOT / "docs" / "RESULTS.md").read_text(), sections(results, tmp_path, tmp_path)
+    for name in sections_:
         assert f"<!-- results.py: {name} -->\n" in page, f"docs/RESULTS.md lost its '{name}' markers"
-    assert page.count("<!-- /results.py -->") == len(sections)
+    assert page.count("<!-- /results.py -->") == len(sections_)
 
 
 def test_figures_are_read_from_the_reports_and_missing_ones_say_not_run(tmp_path):
@@ -62,12 +67,34 @@ def test_writing_replaces_only_the_marked_sections(tmp_path):
     page = tmp_path / "RESULTS.md"
     page.write_text("# kept\n<!-- results.py: accuracy -->\nold table\n<!-- /results.py -->\nkept too\n"
                     "<!-- results.py: groups -->\n<!-- /results.py -->\n")
-    assert results.write_sections(page, results.Bench(tmp_path / "bench")) == ["accuracy", "groups"]
+    made = sections(results, tmp_path / "bench", tmp_path / "browser")
+    assert results.write_sections(page, made) == ["accuracy", "groups"]
     first = page.read_text()
     assert first.startswith("# kept\n") and "kept too\n" in first and "old table" not in first
     assert "| age 0-2 | 100 | 90.0% (85.0-95.0) | 5.0 y |" in first  # groups: the shipped seed (42)
-    results.write_sections(page, results.Bench(tmp_path / "bench"))
+    results.write_sections(page, sections(results, tmp_path / "bench", tmp_path / "browser"))
     assert page.read_text() == first  # running it again changes nothing
+
+
+def latency_result(throttle: int, ours: float, theirs: float) -> dict:
+    load = {"loads": 3, "interactive_s_median": 0.8, "model_ready_s_median": 2.7, "repeat_interactive_s_median": 0.4,
+            "repeat_model_ready_s_median": 1.5, "first_visit_bytes": 2_656_453, "repeat_visit_bytes": 2_232}
+    return {"export": "runs/r/export", "faces": 100, "browser": "Debian chromium, headless", "cpu_throttling": throttle,
+            "ours_ms": {"median": ours}, "faceapi_ms": {"median": theirs}, "speedup_median": round(theirs / ours, 1),
+            "page_load": {"x4_two": load, "x4_one": dict(load, model_ready_s_median=2.0)} if throttle == 1 else {}}
+
+
+def test_the_browser_table_is_read_from_browser_sh_results(tmp_path):
+    results = results_script()
+    (tmp_path / "web-threaded.json").write_text(json.dumps(latency_result(1, 5.0, 11.0)))
+    table = results.browser_table(results.BrowserBench(tmp_path))
+    assert "| per face against face-api.js, quiet CPU, threaded build | two looks (default) 5.0 ms, face-api.js 11.0 ms: 2.2x faster |" in table
+    assert "| page interactive / model ready, first visit, 4x throttling | 0.8 s / 2.0-2.7 s (repeat visit 0.4 s / 1.5 s) |" in table
+    assert "| bytes per visit (compressed, as served) | 2.66 MB first, 2.2 KB repeat |" in table
+    assert "| the same at 4x CPU throttling (a mid-range phone) | not run |" in table  # no web-threaded-x4.json
+    assert "| the same without throttling | not run |" in table  # no 1x page loads in the result
+    assert "performance" not in table  # no lighthouse.json
+    assert "ms" not in results.browser_table(results.BrowserBench(tmp_path / "nothing"))
 
 
 def missing_scripts(text: str) -> list[str]:

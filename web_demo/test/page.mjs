@@ -242,3 +242,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     : Promise.reject(new Error(`usage: page.mjs session CONFIG.json | visit URL PHOTO`));
   run.catch((error) => { console.error(error.stack || String(error)); process.exit(1); });
 }
+
+// A benchmark's result as a JSON file, written whole or not at all (benchmarks/results.py reads it).
+export function writeJsonAtomic(file, value) {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const partial = `${file}.partial`;
+  fs.writeFileSync(partial, `${JSON.stringify(value, null, 1)}\n`);
+  fs.renameSync(partial, file);
+}
