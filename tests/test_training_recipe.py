@@ -64,8 +64,8 @@ def test_zoom_augmentation_is_seeded_and_changes_framing():
 
     x = np.random.default_rng(0).random((4, 32, 32, 3)).astype(np.float32)
     seed = np.asarray([3, 4], np.int64)
-    still, zoomed = augment_batch(x, 0.0, 1.0, seed, 0.0), augment_batch(x, 0.0, 1.0, seed, 0.3)
-    assert np.array_equal(np.asarray(zoomed), np.asarray(augment_batch(x, 0.0, 1.0, seed, 0.3)))
+    still, zoomed = augment_batch(x, (0.0, 1.0), seed, 0.0), augment_batch(x, (0.0, 1.0), seed, 0.3)
+    assert np.array_equal(np.asarray(zoomed), np.asarray(augment_batch(x, (0.0, 1.0), seed, 0.3)))
     assert not np.allclose(np.asarray(still), np.asarray(zoomed))
 
 
@@ -111,10 +111,10 @@ def test_gender_weight_scales_the_gender_loss_in_the_training_objective(utkface_
 
 def test_receptive_field_of_the_mobile_default_covers_the_face():
     """Why the default kernel is 5: with 3x3 no pooled feature saw more than 43 px of a 96 px face."""
-    from edge.train.models import build_model, receptive_field
+    from edge.train.models import ModelShape, build_model, receptive_field
 
     spec = Spec.create(image_size=96, color="rgb")
-    fields = {kernel: receptive_field(build_model("mobile", spec, kernel=kernel)) for kernel in (3, 5)}
+    fields = {kernel: receptive_field(build_model("mobile", spec, ModelShape(kernel=kernel))) for kernel in (3, 5)}
     assert fields == {3: 43, 5: 83}  # stem 3, then (kernel - 1) x the stride so far per block
     assert receptive_field(build_model("mobile", spec)) == fields[family_defaults("mobile").kernel]
     assert receptive_field(build_model("tuple", Spec.create(image_size=32))) == 0  # no convolutions

@@ -5,7 +5,9 @@ Unknown labels are encoded as all-zero blocks (2-hot) or -1 (tuple) and contribu
 
 from __future__ import annotations
 
+from edge.spec import Spec
 from edge.tf_bootstrap import import_tf
+from edge.train.config import TrainConfig
 from edge.train.models import TUPLE, TWO_HEADS, TWO_HOT, get_family
 
 tf, keras = import_tf()
@@ -62,20 +64,21 @@ class AgeDistributionLoss(keras.losses.Loss):
         return {**super().get_config(), "centers": self.centers, "l1_weight": self.l1_weight}
 
 
-def compile_model(model, family: str, label_scheme: str, learning_rate: float, age_sigma: float = 0.0,
-                  age_centers: tuple[float, ...] = (), gender_weight: float = 1.0) -> None:
-    """Compile with losses given as a LIST in output order (robust to quantize_model's renaming).
+def compile_model(model, config: TrainConfig, spec: Spec) -> None:
+    """Compile for training as the run's config says: losses as a LIST in output order (quantize_model renames outputs).
 
-    ``age_sigma`` > 0: the age head learns a label distribution (``AgeDistributionLoss``).
-    ``gender_weight`` scales a two-head model's gender loss (the age loss keeps its own weight).
+    ``config.age_sigma`` > 0: the age head learns a label distribution over the spec's group centers
+    (``AgeDistributionLoss``). ``config.gender_weight`` scales a two-head model's gender loss (the age loss keeps
+    its own weight). Adam starts at ``config.lr``.
     """
-    optimizer = keras.optimizers.Adam(learning_rate)
-    layout = get_family(family).layout
+    label_scheme, age_sigma, gender_weight = spec.label_scheme, config.age_sigma or 0.0, config.gender_weight
+    optimizer = keras.optimizers.Adam(config.lr)
+    layout = get_family(config.model).layout
     if layout == TWO_HEADS:
         if label_scheme == "age":
             losses, weights = [keras.losses.Huber(delta=5.0), keras.losses.BinaryCrossentropy()], [0.2, gender_weight]
         elif age_sigma > 0:
-            losses, weights = [AgeDistributionLoss(age_centers), keras.losses.BinaryCrossentropy()], [1.0, gender_weight]
+            losses, weights = [AgeDistributionLoss(spec.age_class_centers), keras.losses.BinaryCrossentropy()], [1.0, gender_weight]
         else:
             losses, weights = [keras.losses.SparseCategoricalCrossentropy(), keras.losses.BinaryCrossentropy()], [1.0, gender_weight]
         model.compile(optimizer=optimizer, loss=losses, loss_weights=weights)
@@ -84,4 +87,4 @@ def compile_model(model, family: str, label_scheme: str, learning_rate: float, a
     elif layout == TUPLE:
         model.compile(optimizer=optimizer, loss=masked_tuple_mse)
     else:
-        raise ValueError(family)
+        raise ValueError(config.model)

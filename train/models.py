@@ -51,6 +51,8 @@ TUPLE = "tuple"  # one output: (age class value, gender value), decoded with lea
 
 @dataclass(frozen=True)
 class FamilyDefaults:
+    """A family's recipe: what a run of it uses for every option the user leaves unset."""
+
     image_size: int
     color: str
     width: int = 0
@@ -71,13 +73,28 @@ class FamilyDefaults:
 
 @dataclass(frozen=True)
 class ModelShape:
-    """A model's size and shape options, resolved against its family's defaults."""
+    """A model's size and shape options; a field left None (width, depth, kernel: also 0) takes the family's default.
 
-    width: int
-    depth: int
-    dropout: float
+    ``ModelShape(kernel=3)`` states overrides by hand, ``ModelShape.from_config`` takes a TrainConfig's;
+    ``resolved`` fills in the family's defaults (what a builder receives).
+    """
+
+    width: int | None = None
+    depth: int | None = None
+    dropout: float | None = None
     widths: str | None = None  # fcn2hot's Dense widths; mobile's "deep" plan
-    kernel: int = 0  # the depthwise kernel size (families with depthwise layers)
+    kernel: int | None = None  # the depthwise kernel size (families with depthwise layers)
+
+    @classmethod
+    def from_config(cls, config) -> ModelShape:
+        """The shape options a TrainConfig sets (its width, depth, dropout, widths and kernel)."""
+        return cls(config.width, config.depth, config.dropout, config.widths, config.kernel)
+
+    def resolved(self, defaults: FamilyDefaults) -> ModelShape:
+        """This shape with the family's default wherever it leaves one open."""
+        return ModelShape(self.width or defaults.width, self.depth or defaults.depth,
+                          defaults.dropout if self.dropout is None else self.dropout, self.widths,
+                          self.kernel or defaults.kernel)
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,7 @@ def family_layout(family: str) -> str:
 
 
 def family_defaults(family: str) -> FamilyDefaults:
+    """The family's recipe defaults (EdgeError for an unknown family)."""
     return get_family(family).defaults
 
 
@@ -119,11 +137,11 @@ def output_specs(family: str, spec: Spec) -> tuple[OutputSpec, ...]:
     return (OutputSpec("age_gender", "age_gender_tuple", 2),)
 
 
-def build_model(family: str, spec: Spec, width: int | None = None, depth: int | None = None,
-                dropout: float | None = None, widths: str | None = None, kernel: int | None = None):
+def build_model(family: str, spec: Spec, shape: ModelShape | None = None):
     """Build the family's tf_keras Functional model for the spec's input and label scheme.
 
-    ``kernel``: mobile's depthwise kernel size (None: the family default).
+    ``shape``: the size and shape options (``ModelShape.from_config(config)`` for a run); None, or any field
+    it leaves None, takes the family's default.
     """
     from edge.tf_bootstrap import import_tf
 
@@ -133,9 +151,7 @@ def build_model(family: str, spec: Spec, width: int | None = None, depth: int | 
     if defaults.group_labels_only and spec.label_scheme == "age":
         raise EdgeError(f"the {family} model classifies age groups: use --labels utk20, utk28 or adience8")
     inputs = keras.Input(spec.input_shape, name="image")
-    shape = ModelShape(width or defaults.width, depth or defaults.depth, defaults.dropout if dropout is None else dropout,
-                       widths, kernel or defaults.kernel)
-    return entry.build(keras, inputs, spec, shape)
+    return entry.build(keras, inputs, spec, (shape or ModelShape()).resolved(defaults))
 
 
 def receptive_field(model) -> int:
@@ -168,7 +184,7 @@ def _build_cnn(keras, inputs, spec: Spec, shape: ModelShape):
     x = layers.Dropout(shape.dropout, name="dropout")(x)
     age_features = layers.Dense(128, activation="relu", name="age_dense")(x)
     gender_features = layers.Dense(64, activation="relu", name="gender_dense")(x)
-    return _two_heads(keras, inputs, age_features, gender_features, spec, len(spec.age_class_names), "cnn")
+    return keras.Model(inputs, _two_head_outputs(keras, age_features, gender_features, spec), name="cnn")
 
 
 def _build_mobile(keras, inputs, spec: Spec, shape: ModelShape):
@@ -192,7 +208,7 @@ def _build_mobile(keras, inputs, spec: Spec, shape: ModelShape):
     x = layers.Dropout(shape.dropout, name="dropout")(x)
     # deep: the parameters of the shared Dense go into more (and wider) mid-level blocks instead
     shared = x if deep else layers.Dense(256, activation="relu", name="shared_dense")(x)
-    return _two_heads(keras, inputs, shared, shared, spec, len(spec.age_class_names), "mobile")
+    return keras.Model(inputs, _two_head_outputs(keras, shared, shared, spec), name="mobile")
 
 
 def _build_fcn2hot(keras, inputs, spec: Spec, shape: ModelShape):
@@ -217,14 +233,15 @@ def _build_tuple(keras, inputs, spec: Spec, shape: ModelShape):
     return keras.Model(inputs, output, name="tuple")
 
 
-def _two_heads(keras, inputs, age_features, gender_features, spec: Spec, classes: int, name: str):
+def _two_head_outputs(keras, age_features, gender_features, spec: Spec) -> list:
+    """The TWO_HEADS outputs: age (softmax over the spec's groups, or years) and gender (sigmoid)."""
     layers = keras.layers
     if spec.label_scheme == "age":
         age = layers.Dense(1, name="age", dtype="float32")(age_features)
     else:
-        age = layers.Dense(classes, activation="softmax", name="age", dtype="float32")(age_features)
+        age = layers.Dense(len(spec.age_class_names), activation="softmax", name="age", dtype="float32")(age_features)
     gender = layers.Dense(1, activation="sigmoid", name="gender", dtype="float32")(gender_features)
-    return keras.Model(inputs, [age, gender], name=name)
+    return [age, gender]
 
 
 def _parse_widths(widths: str | None) -> tuple[int, ...]:

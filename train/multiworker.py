@@ -47,6 +47,7 @@ class WorkerRole:
 
     @property
     def name(self) -> str:
+        """The task as people read it, e.g. ``worker 1``."""
         return f"{self.task_type} {self.index}"
 
 

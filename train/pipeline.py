@@ -146,12 +146,12 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, feed: Feed):
 
     dataset = dataset.map(scale_batch, num_parallel_calls=tf.data.AUTOTUNE)
     if augment:
-        low, high = offset, 255.0 * scale + offset
+        pixel_range = (offset, 255.0 * scale + offset)
         # one [2] stateless seed per batch from a seeded stream that differs every epoch (not every run)
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
 
         def augmented(batch_data, batch_seed):
-            return (augment_batch(batch_data[0], low, high, batch_seed, feed.zoom, feed.degrade), *batch_data[1:])
+            return (augment_batch(batch_data[0], pixel_range, batch_seed, feed.zoom, feed.degrade), *batch_data[1:])
 
         dataset = tf.data.Dataset.zip((dataset, batch_seeds)).map(augmented, num_parallel_calls=tf.data.AUTOTUNE)
     # Under MultiWorkerMirroredStrategy every worker builds this same seeded stream and keeps its own
@@ -161,16 +161,18 @@ def make_dataset(images: np.ndarray, y, sample_weight, spec: Spec, feed: Feed):
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def augment_batch(x, low: float, high: float, seed, zoom: float = 0.0, degrade: float = 0.0):
+def augment_batch(x, pixel_range: tuple[float, float], seed, zoom: float = 0.0, degrade: float = 0.0):
     """Random flip, rotation (+-10 deg), shift (+-6%), scale (+-``zoom``) and brightness (+-10%) per image.
 
     The scale is why a phone's crop still looks like a training face: a detector box plus the
     spec's margin, or another source's crop rule, frames a face tighter or wider than a dataset
     chip. Without it the model learns the chips' one framing and reads a face framed wider as older.
 
+    ``pixel_range`` is (low, high), the scaled input's range: brightness is a share of it, results stay in it.
     ``seed`` is a shape-[2] integer tensor: the same seed gives the same augmentation (stateless ops).
     """
     tf, _ = import_tf()
+    low, high = pixel_range
     flip_seed, angle_seed, x_seed, y_seed, brightness_seed, zoom_seed, degrade_seed = tf.unstack(
         tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), num=7))
 

@@ -22,6 +22,8 @@ from edge.targets import Targets, targets_for
 
 @dataclass
 class RunData:
+    """A run's faces in split.json's order: decoded images, labels, the split, paths and dataset records."""
+
     images: np.ndarray  # uint8, all records of the run in split.json order
     targets: Targets
     split: Split
@@ -50,6 +52,7 @@ def split_records(run_dir: Path, name: str) -> list[FaceRecord]:
 
 
 def load_run_data(run_dir: Path, spec: Spec) -> RunData:
+    """Re-read and decode a run's faces in split.json's order (EdgeError when the dataset changed since)."""
     info = split_info(run_dir)
     by_path = {r.path: r for r in _source_records(info)}
     missing = [p for p in info["paths"] if p not in by_path]

@@ -40,12 +40,14 @@ from edge.splits import Split, holdout_split, kfold_splits
 from edge.targets import Targets, targets_for
 from edge.teacher import TeacherLabels, load_teacher_labels
 from edge.train.config import MIN_TRAIN_IMAGES, TrainConfig, check_options, resolve_config
-from edge.train.models import TUPLE, TWO_HOT, build_model, family_layout, output_specs, receptive_field
+from edge.train.models import TUPLE, TWO_HOT, ModelShape, build_model, family_layout, output_specs, receptive_field
 
 Log = Callable[[str], None]
 
 
 class TrainingInterrupted(EdgeError):
+    """Training stopped by Ctrl-C after its last completed epoch (exit code 130, as for SIGINT)."""
+
     exit_code = 130
 
 
@@ -90,7 +92,7 @@ def _apply_resume_overrides(config: TrainConfig, overrides: dict, log: Log) -> T
 
 
 def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = print,
-          progress: bool = True, overrides: dict | None = None, _cluster_ready: bool = False) -> dict:
+          overrides: dict | None = None) -> dict:
     """Train one model (or K fold models) into ``out_dir``; returns the metrics summary.
 
     ``out_dir`` must be new, empty or an edge run. With ``resume`` the saved config is used;
@@ -102,20 +104,25 @@ def train(config: TrainConfig, out_dir: Path, resume: bool = False, log: Log = p
     out_dir = Path(out_dir)
     from edge.train.multiworker import cluster_failures, uses_multiworker, worker_directory, worker_role
 
-    if not _cluster_ready and uses_multiworker(config.strategy, out_dir, resume):
+    if uses_multiworker(config.strategy, out_dir, resume):
         role = worker_role()  # TF_CONFIG is checked before TensorFlow is imported
         with cluster_failures(role, out_dir):
             if not role.is_chief:  # trains in lock step with the chief, writing only its private copy
                 with worker_directory(out_dir, role, resume, log) as private_dir:
-                    return train(config, private_dir, resume, log, progress, overrides, _cluster_ready=True)
-            return train(config, out_dir, resume, log, progress, overrides, _cluster_ready=True)
+                    return _train_in_folder(config, private_dir, resume, log, overrides)
+            return _train_in_folder(config, out_dir, resume, log, overrides)
+    return _train_in_folder(config, out_dir, resume, log, overrides)
+
+
+def _train_in_folder(config: TrainConfig, out_dir: Path, resume: bool, log: Log, overrides: dict | None) -> dict:
+    """``train`` into ``out_dir`` under its folder lock (in a cluster: this worker's own folder)."""
+    out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with layout.folder_lock(out_dir, "edge train", "train into another --out"), located(out_dir):
-        return _train_locked(config, out_dir, resume, log, progress, overrides)
+        return _train_locked(config, out_dir, resume, log, overrides)
 
 
-def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, progress: bool,
-                  overrides: dict | None) -> dict:
+def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, overrides: dict | None) -> dict:
     """``train`` once this process alone writes ``out_dir``: claim it, prepare the faces, train the split(s)."""
     config, resume = _claim_run(config, out_dir, resume, log, overrides)
     from edge.tf_bootstrap import import_tf
@@ -132,7 +139,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
 
     def split_run(directory: Path, split: Split) -> SplitRun:
         return SplitRun(directory, config, spec, faces.images, faces.targets, faces.teacher, faces.records,
-                        faces.extra_sources, split, resume, devices, log, progress)
+                        faces.extra_sources, split, resume, devices, log)
 
     # splits are drawn from --data's faces alone (the same faces as a run without --extra-data); extra faces only train
     primary = faces.records[:faces.primary_count]
@@ -141,7 +148,7 @@ def _train_locked(config: TrainConfig, out_dir: Path, resume: bool, log: Log, pr
         by_fold = faces.kind == "adience" or all(r.fold for r in primary)
         splits = [_train_on_extra(split, extra_index)
                   for split in kfold_splits(primary, config.folds, config.val_frac, config.data_seed, by_fold=by_fold)]
-        return _train_folds(out_dir, splits, split_run, config, spec, log)
+        return _train_folds(out_dir, [split_run(run.fold(split.name).path, split) for split in splits])
     split = _train_on_extra(holdout_split(primary, config.test_frac, config.val_frac, config.data_seed), extra_index)
     metrics, _ = _train_split(split_run(out_dir, split))
     return metrics
@@ -228,16 +235,16 @@ def _prepare_faces(config: TrainConfig, log: Log) -> RunFaces:
                     targets_for(records, spec.label_scheme), _load_teacher(config, spec, records), extra_sources)
 
 
-def _train_folds(out_dir: Path, splits: list[Split], split_run: Callable[[Path, Split], "SplitRun"],
-                 config: TrainConfig, spec: Spec, log: Log) -> dict:
+def _train_folds(out_dir: Path, fold_runs: list[SplitRun]) -> dict:
     """Each fold a complete run under ``folds/<name>``; the mean +- std summary and the fold curves on top."""
     fold_metrics, histories = {}, {}
-    for index, split in enumerate(splits):
-        log(f"--- fold {index + 1}/{len(splits)} ({split.name}): train {len(split.train):,}, "
-            f"val {len(split.val):,}, test {len(split.test):,}")
-        fold_metrics[split.name], histories[split.name] = _train_split(split_run(RunDir(out_dir).fold(split.name).path, split))
+    for index, run in enumerate(fold_runs):
+        split = run.split
+        run.log(f"--- fold {index + 1}/{len(fold_runs)} ({split.name}): train {len(split.train):,}, "
+                f"val {len(split.val):,}, test {len(split.test):,}")
+        fold_metrics[split.name], histories[split.name] = _train_split(run)
     summary = {"folds": fold_metrics, "mean_std": mean_std(list(fold_metrics.values())), "kind": "kfold",
-               "label_scheme": spec.label_scheme, "model": config.model}
+               "label_scheme": fold_runs[0].spec.label_scheme, "model": fold_runs[0].config.model}
     write_json_atomic(RunDir(out_dir).metrics_json, schemas.FoldsMetrics(**summary).to_json())
     from edge.train.plots import plot_fold_curves
 
@@ -399,10 +406,10 @@ class SplitRun:
     resume: bool
     strategy: Any
     log: Log
-    progress: bool
 
     @property
     def num_classes(self) -> int:
+        """The number of age groups (0 for --labels age)."""
         return len(self.spec.age_class_names)
 
     @property
@@ -431,7 +438,7 @@ def _train_split(run: SplitRun) -> tuple[dict, dict]:
     seen = f"; receptive field {field} px of the {run.spec.image_size} px input" if field else ""
     run.log(f"{run.config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
     average = _weight_average(run, model, state)
-    train_seconds = _fit(run, keras, model, state, average, train_data, val_data)
+    train_seconds = _fit(run, model, state, average, (train_data, val_data))
     if average:
         average.apply()  # the run's model is the average (the raw weights live on in the last checkpoint)
     facts = {"parameters": parameters, "train_seconds_this_process": round(train_seconds, 1),
@@ -505,11 +512,10 @@ def _build_or_resume(run: SplitRun, keras):
             return model, state
         if checkpoint_dir.exists() and any(checkpoint_dir.iterdir()):
             raise EdgeError(f"{run.run_dir} has checkpoints from an earlier run: add --resume or pick another --out")
-        model = build_model(config.model, spec, config.width, config.depth, config.dropout, config.widths, config.kernel)
+        model = build_model(config.model, spec, ModelShape.from_config(config))
         if config.init_from:
             _initialize_from(model, Path(config.init_from), keras, run.log)
-        losses.compile_model(model, config.model, spec.label_scheme, config.lr, config.age_sigma or 0.0,
-                             spec.age_class_centers, config.gender_weight)
+        losses.compile_model(model, config, spec)
     return model, state
 
 
@@ -530,11 +536,18 @@ def _weight_average(run: SplitRun, model, state: dict):
     return average
 
 
-def _fit(run: SplitRun, keras, model, state: dict, average, train_data, val_data) -> float:
-    """Fit to the configured epochs (checkpointing each), owning Ctrl-C; returns the seconds it trained."""
+def _fit(run: SplitRun, model, state: dict, average, datasets: tuple) -> float:
+    """Fit to the configured epochs (checkpointing each), owning Ctrl-C; returns the seconds it trained.
+
+    ``datasets``: the training and validation pipelines (validation None without validation faces);
+    ``average``: the --ema weight average or None.
+    """
+    from edge.tf_bootstrap import import_tf
     from edge.train.callbacks import EpochEnd, ProgressBar
 
+    _, keras = import_tf()
     config, split = run.config, run.split
+    train_data, val_data = datasets
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),
@@ -543,8 +556,7 @@ def _fit(run: SplitRun, keras, model, state: dict, average, train_data, val_data
     ]
     if average:  # ahead of EpochEnd and TensorBoard: it updates after each step and swaps in for Keras's validation
         callbacks.insert(0, average)
-    if run.progress:
-        callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
+    callbacks.insert(0, ProgressBar(math.ceil(len(split.train) / config.batch), config.epochs))
 
     def on_sigint(*_):
         interrupted["flag"] = True
