@@ -61,6 +61,8 @@ Log = Callable[[str], None]
 
 @dataclass
 class Artifact:
+    """One file the export wrote: its model kind's name, final path, size and the seconds it took."""
+
     name: str
     path: Path
     size_bytes: int
@@ -69,6 +71,8 @@ class Artifact:
 
 @dataclass
 class ExportResult:
+    """What ``export_run`` wrote: the export folder, its files and the export report (per fold for --folds)."""
+
     out_dir: Path
     artifacts: list[Artifact] = field(default_factory=list)
     report: dict = field(default_factory=dict)
@@ -231,17 +235,7 @@ class ExportJob:
 
 def _export_one(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log) -> ExportResult:
     """Steps 2-6 for one run directory, written into ``staging`` (which becomes ``final_dir``)."""
-    config, spec = _read_run(run_dir, options, log)
-    from edge.tf_bootstrap import import_tf, load_keras_model
-
-    import_tf()
-    from edge.export.convert import freeze_batch_norm, quantize_for_training
-
-    model = load_keras_model(RunDir(run_dir).model_keras)
-    if options.int8:
-        freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
-    qat_model = quantize_for_training(model) if options.int8 else None  # fails fast, before the slow steps
-    job = _start_job(run_dir, staging, final_dir, options, log, config, spec, model)
+    job, model, qat_model = _start_job(run_dir, staging, final_dir, options, log)
     _convert_all(job, model, qat_model)  # steps 2-4
     shipped = ModelKind.INT8_QAT if options.int8 else ModelKind.FLOAT32
     job.report["checks"] = _run_checks(job, shipped)  # step 5: the release gate
@@ -262,9 +256,15 @@ def _read_run(run_dir: Path, options: ExportOptions, log: Log) -> tuple[dict, Sp
     return config, spec
 
 
-def _start_job(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions, log: Log, config: dict,
-               spec: Spec, model) -> ExportJob:
-    """The run's faces, the held-out check faces with Keras's outputs on them, and the report's header."""
+def _start_job(run_dir: Path, staging: Path, final_dir: Path, options: ExportOptions,
+               log: Log) -> tuple[ExportJob, object, object]:
+    """One run's export, started: its ``ExportJob``, its Keras model and (--int8, else None) the QAT wrapper.
+
+    The job holds the run's config, spec and faces, the held-out check faces with Keras's outputs on them, and the
+    report's header.
+    """
+    config, spec = _read_run(run_dir, options, log)
+    model, qat_model = _load_models(run_dir, options)
     from edge.export.calibrate import MAX_FACES as MAX_CALIBRATION_FACES
     from edge.tf_bootstrap import keras_outputs
     from edge.train.run_data import load_run_data
@@ -281,9 +281,26 @@ def _start_job(run_dir: Path, staging: Path, final_dir: Path, options: ExportOpt
                     "flip_averaged": options.flip_average,
                     "label_scheme": spec.label_scheme, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "check_images": int(len(check_index)), "models": {}, "checks": {}}
-    return ExportJob(run_dir, staging, final_dir, options, log, config, spec, data, check_index, check_inputs,
-                     reference_outputs, _pick(data.split.val, MAX_CALIBRATION_FACES, seed=4), report,
-                     ExportResult(final_dir))
+    job = ExportJob(run_dir, staging, final_dir, options, log, config, spec, data, check_index, check_inputs,
+                    reference_outputs, _pick(data.split.val, MAX_CALIBRATION_FACES, seed=4), report,
+                    ExportResult(final_dir))
+    return job, model, qat_model
+
+
+def _load_models(run_dir: Path, options: ExportOptions) -> tuple[object, object]:
+    """The run's Keras model and its quantize_model wrapper (--int8; else None).
+
+    Wrapped before any slow step, so a model QAT cannot wrap fails fast.
+    """
+    from edge.tf_bootstrap import import_tf, load_keras_model
+
+    import_tf()
+    from edge.export.convert import freeze_batch_norm, quantize_for_training
+
+    model = load_keras_model(RunDir(run_dir).model_keras)
+    if options.int8:
+        freeze_batch_norm(model)  # QAT keeps the float BN statistics (inference unaffected)
+    return model, quantize_for_training(model) if options.int8 else None
 
 
 def _convert_all(job: ExportJob, model, qat_model) -> None:
@@ -309,8 +326,8 @@ def _convert_all(job: ExportJob, model, qat_model) -> None:
     started = time.perf_counter()
     job.write_model(ModelKind.INT8_PTQ, convert(deployed(model), "int8", calibration), None, started)
     started = time.perf_counter()
-    quantization_aware_finetune(qat_model, model, data, calibration, QatPlan(job.config, spec, options.qat_epochs,
-                                                                            options.seed), job.log)
+    quantization_aware_finetune(qat_model, model, data, QatPlan(job.config, spec, calibration, options.qat_epochs,
+                                                                 options.seed), job.log)
     job.write_model(ModelKind.INT8_QAT, convert(deployed(qat_model), "int8", calibration), None, started)
     job.report["qat"] = {"epochs": options.qat_epochs, "learning_rate": qat_learning_rate(job.config),
                          "targets": "float model outputs (distillation)"}

@@ -20,23 +20,29 @@ Log = Callable[[str], None]
 
 
 def qat_learning_rate(config: dict) -> float:
+    """The QAT fine-tune's learning rate: 1/20 of the run's."""
     return float(config["lr"]) * 0.05  # fine-tune gently from the trained float weights
 
 
 @dataclass(frozen=True)
 class QatPlan:
-    """What the QAT fine-tune follows: the run's config and spec, its epochs and its seed (None: the run's)."""
+    """What the QAT fine-tune follows: the run's config and spec, its calibration images, epochs and seed.
+
+    ``calibration``: real training images as model input, the activation ranges are set from them;
+    ``seed`` None: the run's training seed.
+    """
 
     config: dict
     spec: Spec
+    calibration: np.ndarray
     epochs: int
     seed: int | None = None
 
 
-def quantization_aware_finetune(qat_model, teacher, data, calibration: np.ndarray, plan: QatPlan, log: Log) -> None:
+def quantization_aware_finetune(qat_model, teacher, data, plan: QatPlan, log: Log) -> None:
     """Fine-tune the quantize_model-wrapped model to reproduce the float teacher (see step 4).
 
-    Activation ranges are first set from the teacher's real activations (tfmot's +-6 start
+    Activation ranges are first set from the teacher's real activations on ``plan.calibration`` (tfmot's +-6 start
     and slow EMA would otherwise clip the heads' logits). Targets are the float model's
     outputs on the un-augmented training images; the learning rate is 1/20 of training's.
     With 0 epochs one step at learning rate 0 sets the weight ranges and nothing else.
@@ -46,7 +52,7 @@ def quantization_aware_finetune(qat_model, teacher, data, calibration: np.ndarra
     from edge.export.convert import calibrate_qat_ranges
     from edge.train.pipeline import Feed, make_dataset
 
-    config, spec, epochs = plan.config, plan.spec, plan.epochs
+    config, spec, epochs, calibration = plan.config, plan.spec, plan.epochs, plan.calibration
     seed = int(config["seed"]) if plan.seed is None else int(plan.seed)
     import_tf()[1].utils.set_random_seed(seed)
     ranges = calibrate_qat_ranges(qat_model, teacher, calibration)
