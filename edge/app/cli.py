@@ -199,9 +199,9 @@ def pipeline(
 
     Exit 1 when the release gate fails, or when the demo's model (no --data) did not learn the synthetic set.
     """
-    from edge.app.pipeline import run_pipeline
+    from edge.app.pipeline import PipelineOptions, run_pipeline
 
-    result = run_pipeline(data, _value(model), epochs, out, max_images, qat_epochs, log=_log)
+    result = run_pipeline(PipelineOptions(data, _value(model), epochs, max_images, qat_epochs), out, log=_log)
     if not (result.gate_passed and result.learned):
         raise typer.Exit(1)
 
