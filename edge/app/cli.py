@@ -21,6 +21,8 @@ from edge.app.cli_options import config_from, with_options
 from edge.gate import GatePolicy
 from edge.export.options import ExportOptions  # light: each option is declared there once, with its default
 from edge.train.config import FamilyName, SchemeName, TrainConfig, check_options  # likewise, TensorFlow-free
+from edge.app.benchmark import BenchmarkOptions  # light (NumPy): the measuring defaults are declared there once
+from edge.app.pipeline import PipelineOptions  # light
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -193,13 +195,13 @@ def pipeline(
     epochs: Annotated[Optional[int], typer.Option(help="Training epochs (default: the family's recipe on real data; without --data, the demo's measured setting).")] = None,
     out: Annotated[Path, typer.Option(help="Where the run, export and validation report go.")] = Path("runs/pipeline"),
     max_images: Annotated[Optional[int], typer.Option(help="Use a random subset of N images.")] = None,
-    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = 1,
+    qat_epochs: Annotated[int, typer.Option(help="QAT fine-tuning epochs.")] = PipelineOptions.qat_epochs,
 ) -> None:
     """Train -> export --int8 -> validate in one go (the quickstart's end-to-end run).
 
     Exit 1 when the release gate fails, or when the demo's model (no --data) did not learn the synthetic set.
     """
-    from edge.app.pipeline import PipelineOptions, run_pipeline
+    from edge.app.pipeline import run_pipeline
 
     result = run_pipeline(PipelineOptions(data, _value(model), epochs, max_images, qat_epochs), out, log=_log)
     if not (result.gate_passed and result.learned):
@@ -359,8 +361,8 @@ def _predict_frames(model: Path, source: str | int, options, frames, as_json: bo
 def benchmark(
     export_dir: Annotated[Path, typer.Argument(help="An `edge export` directory: every .tflite in it is measured.")],
     threads: Annotated[Optional[int], typer.Option(min=1, help="The N of 'threads 1 and N' (default: all CPU cores).")] = None,
-    runs: Annotated[int, typer.Option(min=1, help="Timed runs per model and thread count (after the warm-up).")] = 200,
-    warmup: Annotated[int, typer.Option(min=0, help="Untimed warm-up runs.")] = 20,
+    runs: Annotated[int, typer.Option(min=1, help="Timed runs per model and thread count (after the warm-up).")] = BenchmarkOptions.runs,
+    warmup: Annotated[int, typer.Option(min=0, help="Untimed warm-up runs.")] = BenchmarkOptions.warmup,
     photo: Annotated[Optional[Path], typer.Option(help="A real photo for the end-to-end per-face time (default: the export's golden faces composed into one frame).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of the table.")] = False,
     out: Annotated[Optional[Path], typer.Option(help="Where benchmark.json and benchmark.png go (default: EXPORT_DIR).")] = None,
@@ -371,7 +373,7 @@ def benchmark(
     are checked before measuring. Exit codes: 0 every model measured; 1 some model could not be measured (a report in
     which none was is not written: the previous benchmark.json/png stay); 2 bad input or usage.
     """
-    from edge.app.benchmark import BenchmarkOptions, markdown_table, run_benchmark
+    from edge.app.benchmark import markdown_table, run_benchmark
     from edge.console import err_console
 
     report, written = run_benchmark(export_dir, out or export_dir, BenchmarkOptions(threads, runs, warmup, photo),
