@@ -438,7 +438,7 @@ def _train_split(run: SplitRun) -> tuple[dict, dict]:
     seen = f"; receptive field {field} px of the {run.spec.image_size} px input" if field else ""
     run.log(f"{run.config.model}: {parameters:,} parameters{seen}; input pipeline alone: {input_rate:,.0f} images/s")
     average = _weight_average(run, model, state)
-    train_seconds = _fit(run, model, state, average, (train_data, val_data))
+    train_seconds = _fit(run, model, state, average, train_data, val_data)
     if average:
         average.apply()  # the run's model is the average (the raw weights live on in the last checkpoint)
     facts = {"parameters": parameters, "train_seconds_this_process": round(train_seconds, 1),
@@ -536,18 +536,16 @@ def _weight_average(run: SplitRun, model, state: dict):
     return average
 
 
-def _fit(run: SplitRun, model, state: dict, average, datasets: tuple) -> float:
+def _fit(run: SplitRun, model, state: dict, average, train_data, val_data) -> float:
     """Fit to the configured epochs (checkpointing each), owning Ctrl-C; returns the seconds it trained.
 
-    ``datasets``: the training and validation pipelines (validation None without validation faces);
-    ``average``: the --ema weight average or None.
+    ``val_data`` is None without validation faces; ``average``: the --ema weight average or None.
     """
     from edge.tf_bootstrap import import_tf
     from edge.train.callbacks import EpochEnd, ProgressBar
 
     _, keras = import_tf()
     config, split = run.config, run.split
-    train_data, val_data = datasets
     interrupted = {"flag": False}
     callbacks = [
         keras.callbacks.LearningRateScheduler(_cosine_lr(config.lr, config.epochs)),

@@ -227,9 +227,9 @@ def benchmark_export(export_dir: Path, options: BenchmarkOptions = BenchmarkOpti
     models = {}
     for path in files:
         log(f"measuring {path.name} (threads {', '.join(map(str, options.thread_counts))})")
-        models[report_name(path)] = _measure_in_subprocess(path, options)
-        if "error" in models[report_name(path)]:
-            log(f"  failed: {models[report_name(path)]['error']}")
+        entry = models[report_name(path)] = _measure_in_subprocess(path, options)
+        if "error" in entry:
+            log(f"  failed: {entry['error']}")
     report = {"export_dir": str(export_dir), "threads": options.thread_counts, "runs": options.runs,
               "warmup": options.warmup, "machine": machine_description(), "models": models}
     add_ratios(report)

@@ -12,7 +12,7 @@ import functools
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -23,6 +23,9 @@ from edge.export.options import ExportOptions  # light: each option is declared 
 from edge.train.config import FamilyName, SchemeName, TrainConfig, check_options  # likewise, TensorFlow-free
 from edge.app.benchmark import BenchmarkOptions  # light (NumPy): the measuring defaults are declared there once
 from edge.app.pipeline import PipelineOptions  # light
+
+if TYPE_CHECKING:  # annotations only: each command imports its own module when it runs
+    from edge.app.predict import FrameSelection, PredictOptions
 
 app = typer.Typer(
     help="Train compact face age + gender classifiers, export them to int8 TFLite, validate float vs int8.",
@@ -345,7 +348,7 @@ def predict(
         raise typer.Exit(summary.exit_code)
 
 
-def _predict_frames(model: Path, source: str | int, options, frames, as_json: bool) -> None:
+def _predict_frames(model: Path, source: str | int, options: PredictOptions, frames: FrameSelection, as_json: bool) -> None:
     """``edge predict --video FILE`` / ``--webcam N``: exits 1 when frames of the file could not be read."""
     from edge.console import err_console
     from edge.app.predict import PredictOutput, predict_video, unread_frames_message

@@ -38,6 +38,11 @@ class PipelineOptions:
     max_images: int | None = None
     qat_epochs: int = 1
 
+    @property
+    def smoke(self) -> bool:
+        """No --data: the generated SMOKE set with the demo's settings."""
+        return self.data is None
+
 
 def run_pipeline(options: PipelineOptions, out: Path, log: Callable[[str], None]) -> PipelineResult:
     """Train, export (int8) and validate into ``out``; see the module docstring."""
@@ -46,7 +51,7 @@ def run_pipeline(options: PipelineOptions, out: Path, log: Callable[[str], None]
     from edge.export.exporter import ExportOptions, export_run
     from edge.train.trainer import train as run_training
 
-    smoke = options.data is None
+    smoke = options.smoke
     if smoke:
         log(f"[bold yellow]{SMOKE_LABEL}[/bold yellow]")
     data = make_smoke_dataset(out / "smoke_data") if smoke else options.data
@@ -91,7 +96,7 @@ def _train_config(options: PipelineOptions, data: Path):
     from edge.app.synthetic import DEMO_BATCH, DEMO_EPOCHS, DEMO_IMAGE_SIZE
     from edge.train.config import TrainConfig
 
-    smoke = options.data is None
+    smoke = options.smoke
     return TrainConfig(data=str(data), model=options.model or TrainConfig.model, epochs=options.epochs or (DEMO_EPOCHS if smoke else None),
                        max_images=options.max_images, batch=DEMO_BATCH if smoke else None,
                        img_size=DEMO_IMAGE_SIZE if smoke else None)
