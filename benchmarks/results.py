@@ -1,10 +1,13 @@
 """The shipped recipe's figures, from what the benchmark scripts wrote: the goal table, the recipe's other
-figures and who the shipped file fails (`benchmarks/accuracy.sh`), and the page in the browser against
-face-api.js (`benchmarks/browser.sh`). Prints them; ``--write`` also puts them into docs/RESULTS.md
-between its ``<!-- results.py: NAME -->`` and ``<!-- /results.py -->`` markers.
+figures, who the shipped file fails and the Adience benchmark protocol (`benchmarks/accuracy.sh`), and the
+page in the browser against face-api.js (`benchmarks/browser.sh`). Prints them; ``--write`` also puts them
+into docs/RESULTS.md between its ``<!-- results.py: NAME -->`` and ``<!-- /results.py -->`` markers.
 
 Usage: .venv/bin/python benchmarks/results.py [OUT_DIR] [--browser DIR] [--write [docs/RESULTS.md]]
-       (OUT_DIR: bench/accuracy; --browser: bench/browser)
+       [--sections accuracy,groups,adience,browser]   (OUT_DIR: bench/accuracy; --browser: bench/browser)
+
+A section whose benchmark left nothing in the folders is never written: the page keeps what an earlier
+run measured there (a folder from another checkout, or a benchmark run in parts, cannot blank it).
 
 Every figure is read from the validation reports (`edge validate`: QAT int8 in LiteRT unless a row
 says float) and the training logs; seeds are averaged and listed. A row whose runs are missing says
@@ -90,30 +93,21 @@ class Bench:
         return f"**{mean * 100:.1f}%** (" + " / ".join(f"{g} {v * 100:.1f}%" for g, v in worst) + ")"
 
     def wall_minutes(self, seed: str) -> float | None:
-        """The script's own training wall time; for a run trained elsewhere and linked in (no train log),
+        """Seed ``seed``'s UTKFace training wall time (see ``step_minutes``)."""
+        return self.step_minutes(f"train-s{seed}", f"mobile-utk-s{seed}")
+
+    def step_minutes(self, step: str, run: str) -> float | None:
+        """The script's own wall time for ``step``; for a run trained elsewhere and linked in (no step log),
         the training process's own time from its metrics.json (a resumed run: the last process only)."""
-        log = self.out / f"train-s{seed}.log"
+        log = self.out / f"{step}.log"
         if not log.is_file():
-            seconds = (self.load(f"mobile-utk-s{seed}", "metrics.json") or {}).get("train_seconds_this_process")
+            seconds = (self.load(run, "metrics.json") or {}).get("train_seconds_this_process")
             return None if seconds is None else seconds / 60
         match = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", log.read_text())
         if not match:
             return None
         hours, minutes, secs = match.groups()
         return int(hours or 0) * 60 + int(minutes) + float(secs) / 60
-
-    def adience_protocol(self, key: str) -> str:
-        report = self.load("adience-validate", "validation.json")
-        note = ""
-        if report:
-            stats = report["mean_std"][SHIPPED].get(key)
-        else:  # the folds trained but their int8 exports were not validated: the float figures, labelled
-            trained = self.load("mobile-adience-transfer", "metrics.json")
-            if not trained:
-                return "not run"
-            stats, note = trained["mean_std"].get(key), " (float Keras; int8 not validated)"
-        return f"**{stats['mean'] * 100:.1f}** ± {stats['std'] * 100:.1f}%{note}" if stats else "n/a"
-
 
 def group_table(report: dict, dimension: str) -> dict:
     return ((report.get("by_group") or {}).get("dimensions") or {}).get(dimension, {})
@@ -156,7 +150,7 @@ def goal_rows(bench: Bench) -> list[tuple[str, str, str, str]]:
 
 
 def recipe_rows(bench: Bench) -> list[tuple[str, str, str]]:
-    """What the recipe's other choices cost or buy, the phone's path, and the Adience benchmark protocol."""
+    """What the recipe's other choices cost or buy, and the phone's path."""
     return [
         ("same weights exported one pass per face (--no-flip-average), MAE", fmt(bench.figure("validate-single", "age_mae_years"), "num"), "ablation"),
         ("same, one pass per face, gender", fmt(bench.figure("validate-single", "gender_accuracy"), "pct"), "ablation"),
@@ -164,13 +158,11 @@ def recipe_rows(bench: Bench) -> list[tuple[str, str, str]]:
         ("one pass per face, median ms per face (1 thread)", fmt(bench.figure("validate-single", "latency_1_thread", "median_ms"), "ms"), "cost"),
         ("Adience never trained on, through the detector + crop: gender", fmt(bench.figure("cross-crop", "gender_accuracy"), "pct"), "the phone's path"),
         ("same through the detector + crop: 1-off", fmt(bench.figure("cross-crop", "age_1off_accuracy"), "pct"), "the phone's path"),
-        ("Adience 5-fold by subject (transfer from seed 42): gender", bench.adience_protocol("gender_accuracy"), "protocol"),
-        ("Adience 5-fold: age exact", bench.adience_protocol("age_exact_accuracy"), "protocol"),
-        ("Adience 5-fold: age 1-off", bench.adience_protocol("age_1off_accuracy"), "protocol"),
     ]
 
 
 def goal_table(bench: Bench) -> str:
+    """The goal table and the recipe's figures, every seed of the default recipe in the folder."""
     devices = {(bench.load(f"mobile-utk-s{s}", "metrics.json") or {}).get("device") for s in bench.seeds()}
     lines = [f"Seeds {', '.join(bench.seeds()) or 'none'} of the default recipe (mean in bold, each seed in brackets); "
              f"training device: {', '.join(sorted(str(d) for d in devices)) or '?'}.", "",
@@ -181,11 +173,12 @@ def goal_table(bench: Bench) -> str:
     return "\n".join(lines)
 
 
-def groups_table(bench: Bench, seed: str = SHIPPED_SEED) -> str:
-    """Who the shipped file fails: UTKFace test by age band and race, with 95% intervals; calibration."""
+def groups_table(bench: Bench, seed: str = SHIPPED_SEED) -> str | None:
+    """Who the shipped file fails: UTKFace test by age band and race, with 95% intervals; calibration.
+    None when the shipped seed was not validated."""
     report = bench.report("validate", seed)
     if not report:
-        return "not run"
+        return None
 
     def row(name: str, group: dict) -> str:
         shipped = group["models"][SHIPPED]
@@ -205,6 +198,41 @@ def groups_table(bench: Bench, seed: str = SHIPPED_SEED) -> str:
                   f"{overall['gender_precision_reported'] * 100:.2f}% of the time; the age range holds "
                   f"{overall['age_range_coverage'] * 100:.1f}% of true ages."]
     return "\n".join(lines)
+
+
+ADIENCE_ROWS = (("gender_accuracy", "gender"), ("age_exact_accuracy", "age exact (8 groups)"),
+                ("age_1off_accuracy", "age 1-off"))
+
+
+def adience_table(bench: Bench) -> str | None:
+    """The Adience benchmark protocol: 5 subject-disjoint folds, each fold's run fine-tuned from the first
+    seed's UTKFace run, tested on its own fold; mean +- std over folds. None when the folds did not train."""
+    report, trained = bench.load("adience-validate", "validation.json"), bench.load("mobile-adience-transfer", "metrics.json")
+    if not (report or trained):
+        return None
+    # the folds trained but their exports were not validated: the float Keras figures alone, labelled
+    columns = [(SHIPPED, "QAT int8 (shipped kind)"), ("float32", "float32")] if report else [(None, "float Keras (int8 not validated)")]
+    stats = {name: (report["mean_std"].get(name, {}) if report else trained["mean_std"]) for name, _ in columns}
+
+    def cell(name, key: str) -> str:
+        figure = stats[name].get(key)
+        return f"{figure['mean'] * 100:.1f} ± {figure['std'] * 100:.1f}%" if figure else "n/a"
+
+    minutes = bench.step_minutes("adience-train", "mobile-adience-transfer")
+    epochs = (bench.load("mobile-adience-transfer", "config.json") or {}).get("epochs", "?")
+    lines = [f"{len((report or trained)['folds'])} folds by subject (no person in two folds); each fold fine-tuned for "
+             f"{epochs} epochs from seed {bench.seeds()[0] if bench.seeds() else '?'}'s UTKFace run and tested on its own "
+             f"fold; mean ± std over folds. Training all folds: {f'{minutes:.0f} min' if minutes else '?'} (2-core CPU).", "",
+             "| Adience 5-fold | " + " | ".join(title for _, title in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    lines += [f"| {title} | " + " | ".join(cell(name, key) for name, _ in columns) + " |" for key, title in ADIENCE_ROWS]
+    if report:
+        lines += ["", f"int8 against float on every fold (the release gate): {'passes' if report['gate']['passed'] else 'fails'} "
+                      f"({report['gate']['reason']})."]
+    return "\n".join(lines)
+
+
+BROWSER_RESULTS = ("web-threaded", "web-threaded-x4", "web-1thread", "web-1thread-x4", "lighthouse")  # browser.sh's files
 
 
 class BrowserBench:
@@ -242,8 +270,11 @@ def page_load_figure(result: dict | None, throttle: int) -> str:
             f"{span('repeat_interactive_s_median')} s / {span('repeat_model_ready_s_median')} s)")
 
 
-def browser_table(browser: BrowserBench) -> str:
-    """The page against face-api.js in one Chromium per setting (100 UTKFace test faces), loads, Lighthouse."""
+def browser_table(browser: BrowserBench) -> str | None:
+    """The page against face-api.js in one Chromium per setting (100 UTKFace test faces), loads, Lighthouse.
+    None when browser.sh wrote nothing."""
+    if not any(browser.load(name) for name in BROWSER_RESULTS):
+        return None
     threaded = browser.load("web-threaded")
     loads = [load for load in ((threaded or {}).get("page_load") or {}).values()]
     visit = (f"{max(l['first_visit_bytes'] for l in loads) / 1e6:.2f} MB first, "
@@ -267,15 +298,19 @@ def browser_table(browser: BrowserBench) -> str:
     return "\n".join(lines)
 
 
-def render_sections(bench: Bench, browser: BrowserBench) -> dict[str, str]:
-    """Each marked section of the results page, by name."""
-    return {"accuracy": goal_table(bench), "groups": groups_table(bench), "browser": browser_table(browser)}
+def render_sections(bench: Bench, browser: BrowserBench) -> dict[str, str | None]:
+    """Each marked section of the results page, by name; None where its benchmark left nothing."""
+    return {"accuracy": goal_table(bench) if bench.seeds() else None, "groups": groups_table(bench),
+            "adience": adience_table(bench), "browser": browser_table(browser)}
 
 
-def write_sections(page: Path, sections: dict[str, str]) -> list[str]:
-    """Replace each ``<!-- results.py: NAME -->`` ... ``<!-- /results.py -->`` block of ``page``; the names done."""
+def write_sections(page: Path, sections: dict[str, str | None]) -> list[str]:
+    """Replace each ``<!-- results.py: NAME -->`` ... ``<!-- /results.py -->`` block of ``page`` with its
+    section; a section that is None (nothing measured) leaves the page's block as it is. The names done."""
     text, done = page.read_text(), []
     for name, content in sections.items():
+        if content is None:
+            continue
         pattern = re.compile(rf"(<!-- results\.py: {name} -->\n).*?(<!-- /results\.py -->)", re.S)
         if pattern.search(text):
             text = pattern.sub(lambda m: m.group(1) + content + "\n" + m.group(2), text)
@@ -292,11 +327,22 @@ def main() -> None:
     parser.add_argument("--write", nargs="?", type=Path, const=ROOT / "docs" / "RESULTS.md", default=None,
                         help="also update this page's marked sections (default docs/RESULTS.md)")
     parser.add_argument("--browser", type=Path, default=ROOT / "bench" / "browser", help="browser.sh's folder")
+    parser.add_argument("--sections", default=None,
+                        help="comma-separated: only these sections (accuracy, groups, adience, browser); default all")
     args = parser.parse_args()
     sections = render_sections(Bench(args.out), BrowserBench(args.browser))
-    print(*sections.values(), sep="\n\n")
+    if args.sections:
+        unknown = set(args.sections.split(",")) - set(sections)
+        if unknown:
+            parser.error(f"--sections: no section named {', '.join(sorted(unknown))} (there are {', '.join(sections)})")
+        sections = {name: sections[name] for name in args.sections.split(",")}
+    print(*(f"## {name}\n{content or 'not run: nothing measured in the folder'}" for name, content in sections.items()),
+          sep="\n\n")
     if args.write:
-        print(f"\nupdated {args.write}: {', '.join(write_sections(args.write, sections)) or 'no marked sections'}")
+        done = write_sections(args.write, sections)
+        kept = [name for name in sections if name not in done]
+        print(f"\nupdated {args.write}: {', '.join(done) or 'nothing'}"
+              + (f"; kept as it was (nothing measured, or no markers): {', '.join(kept)}" if kept else ""))
 
 
 if __name__ == "__main__":

@@ -68,12 +68,55 @@ def test_writing_replaces_only_the_marked_sections(tmp_path):
     page.write_text("# kept\n<!-- results.py: accuracy -->\nold table\n<!-- /results.py -->\nkept too\n"
                     "<!-- results.py: groups -->\n<!-- /results.py -->\n")
     made = sections(results, tmp_path / "bench", tmp_path / "browser")
+    assert made["browser"] is None and made["adience"] is None  # nothing measured there: never written
     assert results.write_sections(page, made) == ["accuracy", "groups"]
     first = page.read_text()
     assert first.startswith("# kept\n") and "kept too\n" in first and "old table" not in first
     assert "| age 0-2 | 100 | 90.0% (85.0-95.0) | 5.0 y |" in first  # groups: the shipped seed (42)
     results.write_sections(page, sections(results, tmp_path / "bench", tmp_path / "browser"))
     assert page.read_text() == first  # running it again changes nothing
+
+
+def test_a_section_with_nothing_measured_keeps_the_page_as_it_was(tmp_path):
+    # a benchmark folder from another checkout (or a benchmark run in parts) must not blank measured tables
+    results = results_script()
+    page = tmp_path / "RESULTS.md"
+    text = ("<!-- results.py: accuracy -->\nmeasured table\n<!-- /results.py -->\n"
+            "<!-- results.py: adience -->\nmeasured folds\n<!-- /results.py -->\n")
+    page.write_text(text)
+    made = sections(results, tmp_path / "empty", tmp_path / "empty")
+    assert set(made.values()) == {None}
+    assert results.write_sections(page, made) == [] and page.read_text() == text
+    fake_bench(tmp_path / "bench")  # negative case: measured sections do replace the page's blocks
+    assert results.write_sections(page, sections(results, tmp_path / "bench", tmp_path / "empty")) == ["accuracy"]
+    assert "measured table" not in page.read_text() and "measured folds" in page.read_text()
+
+
+def folds_report(gender: float, exact: float, passed: bool) -> dict:
+    stats = {"gender_accuracy": {"mean": gender, "std": 0.03}, "age_exact_accuracy": {"mean": exact, "std": 0.02},
+             "age_1off_accuracy": {"mean": 0.9, "std": 0.01}}
+    return {"mode": "folds", "folds": {f"fold_{i}": {} for i in range(5)},
+            "mean_std": {"int8_qat": stats, "float32": dict(stats, gender_accuracy={"mean": gender + 0.01, "std": 0.03})},
+            "gate": {"passed": passed, "reason": "fold_2: too far from float" if not passed else "within tolerance"}}
+
+
+def test_the_adience_protocol_is_read_from_the_folds_report(tmp_path):
+    results = results_script()
+    fake_bench(tmp_path, seeds=("42",))
+    (tmp_path / "mobile-adience-transfer").mkdir()
+    (tmp_path / "mobile-adience-transfer" / "metrics.json").write_text(json.dumps(
+        {"folds": {f"fold_{i}": {} for i in range(5)}, "mean_std": {"gender_accuracy": {"mean": 0.85, "std": 0.04}}}))
+    float_only = results.adience_table(results.Bench(tmp_path))  # trained, exports not validated yet
+    assert "| gender | 85.0 ± 4.0% |" in float_only and "int8 not validated" in float_only
+    (tmp_path / "adience-validate").mkdir()
+    (tmp_path / "adience-validate" / "validation.json").write_text(json.dumps(folds_report(0.8, 0.55, False)))
+    (tmp_path / "adience-train.log").write_text("\tElapsed (wall clock) time (h:mm:ss or m:ss): 0:21:10\n")
+    table = results.adience_table(results.Bench(tmp_path))
+    assert "| gender | 80.0 ± 3.0% | 81.0 ± 3.0% |" in table
+    assert "| age exact (8 groups) | 55.0 ± 2.0% | 55.0 ± 2.0% |" in table
+    assert "5 folds" in table and "from seed 42's" in table and "21 min" in table and "for ? epochs" in table
+    assert "fails (fold_2: too far from float)" in table
+    assert results.adience_table(results.Bench(tmp_path / "nothing")) is None
 
 
 def latency_result(throttle: int, ours: float, theirs: float) -> dict:
@@ -94,7 +137,7 @@ def test_the_browser_table_is_read_from_browser_sh_results(tmp_path):
     assert "| the same at 4x CPU throttling (a mid-range phone) | not run |" in table  # no web-threaded-x4.json
     assert "| the same without throttling | not run |" in table  # no 1x page loads in the result
     assert "performance" not in table  # no lighthouse.json
-    assert "ms" not in results.browser_table(results.BrowserBench(tmp_path / "nothing"))
+    assert results.browser_table(results.BrowserBench(tmp_path / "nothing")) is None
 
 
 def missing_scripts(text: str) -> list[str]:
