@@ -19,12 +19,10 @@
 // into the split's paths), appended every few faces; a rerun skips the faces already there, so an
 // interrupted run resumes. --limit N stops after N new faces (to time a few first). OUT/meta.json:
 // the runtime, the counts and this run's per-face times.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { launch } from '../web_demo/test/page.mjs';
+import { launch, startEdgeServe } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = { split: 'runs/utk28-s42/split.json', export: null, data: '../shared/data/utkface', out: 'bench/face-prior',
@@ -34,19 +32,6 @@ const splitFile = path.resolve(root, options.split);
 const exportDir = path.resolve(root, options.export ?? path.join(path.dirname(options.split), 'export'));
 const outDir = path.resolve(root, options.out);
 const descriptorsFile = path.join(outDir, 'descriptors.jsonl');
-
-/** edge serve (bench=True) on a free port; it stops when this script closes its stdin. */
-async function startServer() {
-  const script = 'import sys\nfrom edge.app.serve import ServeOptions, make_server\n'
-    + 's = make_server(sys.argv[1], ServeOptions(port=0, quiet=True, bench=True), log=lambda m: None)\n'
-    + 'import threading\nthreading.Thread(target=s.serve_forever, daemon=True).start()\n'
-    + 'print("open", s.url, flush=True)\nsys.stdin.read()\n';
-  const server = spawn(options.python, ['-c', script, exportDir], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-  for await (const line of readline.createInterface({ input: server.stdout })) {
-    if (line.startsWith('open ')) return { server, url: line.slice(5).trim() };
-  }
-  throw new Error(`edge serve exited with ${server.exitCode ?? 'no code'} before it printed its address`);
-}
 
 // The harness page: face-api.js from edge serve's bench files ({{litert}}: its versioned folder)
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
@@ -131,7 +116,8 @@ async function main() {
   console.log(`${wanted.length} faces wanted (${split.val.length} val, ${wanted.length - split.val.length} train), `
     + `${wanted.length - wanted.filter((face) => !seen.has(face.index)).length} already in ${descriptorsFile}, ${todo.length} to do now`);
   if (!todo.length) return; // nothing new: meta.json keeps the run that wrote the faces
-  const { server, url } = await startServer();
+  const server = await startEdgeServe({ python: options.python, cwd: root, exportDir, bench: true });
+  const { url } = server;
   const times = [];
   let info;
   try {
@@ -176,8 +162,7 @@ async function main() {
       await close();
     }
   } finally {
-    server.stdin.end();
-    server.kill('SIGTERM');
+    server.stop();
   }
   const all = done();
   const counts = { val: wanted.filter((f) => f.split === 'val' && all.has(f.index)).length,

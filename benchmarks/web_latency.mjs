@@ -23,36 +23,15 @@
 // whole image as the face crop, whatever its size. Needs `npm ci` in web_demo/ and Debian's
 // chromium (.ci/deps/web.sh). Prints a summary and a JSON line; --json FILE also writes it to FILE
 // (benchmarks/browser.sh runs the page's settings so; benchmarks/results.py reads them).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEVICES, launch, writeJsonAtomic } from '../web_demo/test/page.mjs';
+import { DEVICES, launch, startEdgeServe, writeJsonAtomic } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const options = { export: 'runs/mobile-utk/export', faces: 300, data: '../shared/data/utkface', loads: 3,
   python: path.join(root, '.venv/bin/python'), throttle: 1, threads: 0, 'load-throttles': '1,4' };
 for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    // edge serve with the benchmark harness (bench.html, face-api.js) on the allow-list; it prints the
-    // bytes it has sent after each line read on stdin
-    const script = 'import sys, threading\nfrom edge.app.serve import ServeOptions, make_server\n'
-      + 's = make_server(sys.argv[1], ServeOptions(port=0, quiet=True, bench=True), log=lambda m: None)\n'
-      + 'threading.Thread(target=s.serve_forever, daemon=True).start()\nprint("open", s.url, flush=True)\n'
-      + 'for line in sys.stdin:\n    print("bytes", s.bytes_sent, flush=True)\n';
-    const server = spawn(options.python, ['-c', script, options.export], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
-    let output = '';
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/open (http\S+)/);
-      if (match && !server.url) { server.url = match[1]; resolve({ server, url: match[1] }); }
-      for (const waiter of server.waiters || []) waiter(output);
-    });
-    server.on('exit', (code) => reject(new Error(`edge serve exited with ${code}: ${output}`)));
-  });
-}
 
 // UTKFace: age_gender_race_date.jpg.chip.jpg, gender 0 = male, 1 = female
 function utkLabels(file) {
@@ -116,17 +95,6 @@ const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 const percentile = (values, q) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 const round = (value, digits = 2) => Number(value.toFixed(digits));
 
-function serverBytes(server) {
-  return new Promise((resolve) => {
-    const seen = (server.bytesLines ??= 0);
-    server.waiters = [(output) => {
-      const lines = output.match(/bytes (\d+)/g) || [];
-      if (lines.length > seen) { server.bytesLines = lines.length; server.waiters = []; resolve(Number(lines[lines.length - 1].split(' ')[1])); }
-    }];
-    server.stdin.write('bytes\n');
-  });
-}
-
 async function throttled(context, page, rate = Number(options.throttle)) {
   if (rate > 1) {
     const cdp = await context.newCDPSession(page);
@@ -153,19 +121,19 @@ async function pageLoad(server, url, rate, looks) {
     const context = await browser.newContext({ ...DEVICES.phone });
     let page = await context.newPage();
     await throttled(context, page, rate);
-    const before = await serverBytes(server);
+    const before = await server.bytesSent();
     await page.goto(address);
     await ready(page);
     const first = await readyTimes(page);
     await page.waitForFunction(() => document.body.dataset.offline, null, { timeout: 120000 });
-    const firstBytes = await serverBytes(server);
+    const firstBytes = await server.bytesSent();
     await page.close();
     page = await context.newPage();
     await throttled(context, page, rate);
     await page.goto(address);
     await ready(page);
     const repeat = await readyTimes(page);
-    const repeatBytes = await serverBytes(server);
+    const repeatBytes = await server.bytesSent();
     const threads = await page.evaluate(() => window.edgeDemo.threads);
     const shown = await page.evaluate(() => document.body.dataset.looks);
     if (shown !== looks) throw new Error(`the page used the '${shown}' setting, not '${looks}'`);
@@ -177,7 +145,8 @@ async function pageLoad(server, url, rate, looks) {
 }
 
 async function main() {
-  const { server, url } = await startServer();
+  const server = await startEdgeServe({ python: options.python, cwd: root, exportDir: options.export, bench: true });
+  const { url } = server;
   try {
     const manifest = await (await fetch(`${url}assets/web_assets.json`)).json(); // as the page reads it
     const settings = manifest.looks ? Object.keys(manifest.looks).sort().reverse() : ['two']; // two, one
@@ -295,7 +264,7 @@ async function main() {
     console.log(JSON.stringify(result));
     if (options.json) writeJsonAtomic(options.json, result);
   } finally {
-    server.kill('SIGTERM');
+    server.stop();
   }
 }
 

@@ -6,39 +6,25 @@
 // medians, what the failing audits found (console errors, source maps), and a JSON line (--json FILE: also
 // written to FILE, for benchmarks/results.py).
 // (BENCHMARKS.md, "In the browser"; the goals are accessibility >= 95 and performance >= 90.)
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, FLAGS, writeJsonAtomic } from '../web_demo/test/page.mjs';
+import { CHROMIUM, FLAGS, startEdgeServe, writeJsonAtomic } from '../web_demo/test/page.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'web_demo', 'package.json'));
 const options = { export: 'runs/mobile-utk/export', runs: 3, looks: 'two,one', python: path.join(root, '.venv/bin/python') };
 for (let i = 2; i < process.argv.length; i += 2) options[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const server = spawn(options.python, ['-c', 'import sys\nfrom edge.app.serve import ServeOptions, serve\n'
-      + 'serve(sys.argv[1], ServeOptions(port=0), log=lambda m: print(m, flush=True))', options.export], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] });
-    let output = '';
-    server.stdout.on('data', (chunk) => {
-      output += chunk;
-      const match = output.match(/open (http\S+)/);
-      if (match) resolve({ server, url: match[1] });
-    });
-    server.on('exit', (code) => reject(new Error(`edge serve exited with ${code}: ${output}`)));
-  });
-}
-
 const median = (values) => { const s = [...values].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 async function main() {
   const { default: lighthouse } = await import(require.resolve('lighthouse'));
   const chromeLauncher = await import(require.resolve('chrome-launcher'));
-  const { server, url } = await startServer();
+  const server = await startEdgeServe({ python: options.python, cwd: root, exportDir: options.export });
+  const { url } = server;
   const runs = [];
   const settings = String(options.looks).split(',').filter(Boolean);
   try {
@@ -66,7 +52,7 @@ async function main() {
       }
     }
   } finally {
-    server.kill('SIGTERM');
+    server.stop();
   }
   const summary = { lighthouse: '12.2.3', url, runs: runs.length, settings: {} };
   for (const looks of settings) {

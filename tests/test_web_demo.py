@@ -593,6 +593,30 @@ def test_installable_light_and_offline(web_assets, scene):
     assert offline["state"] == "done" and len(offline["results"]) == len(scene[2]), offline
 
 
+def serve_from_node(export_dir: Path) -> subprocess.CompletedProcess:
+    """page.mjs's startEdgeServe (how the benchmark scripts start edge serve), driven from node."""
+    script = (f"import {{ startEdgeServe }} from {json.dumps(DRIVER.as_uri())};\n"
+              f"const server = await startEdgeServe({{ python: {json.dumps(sys.executable)}, cwd: {json.dumps(str(PROJECT_ROOT))}, "
+              f"exportDir: {json.dumps(str(export_dir))} }});\n"
+              "const before = await server.bytesSent();\n"
+              "const page = await (await fetch(server.url)).text();\n"
+              "const after = await server.bytesSent();\n"
+              "server.stop();\n"
+              "console.log(JSON.stringify({ url: server.url, before, after, page: page.length }));\n")
+    return subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=120)
+
+
+def test_benchmark_scripts_start_edge_serve_through_one_helper(web_assets, tmp_path):
+    # web_latency.mjs counts the bytes a visit costs with it, web_lighthouse.mjs and face_prior.mjs serve through it
+    done = serve_from_node(web_assets)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["url"].startswith("http://") and result["page"] > 1000
+    assert 0 < result["after"] - result["before"] <= result["page"], result  # the page counted, as sent (brotli)
+    missing = serve_from_node(tmp_path / "no-such-export")  # negative: a failed start is an error, not a hang
+    assert missing.returncode != 0 and "edge serve" in missing.stderr and "no-such-export" in missing.stderr, missing.stderr[-2000:]
+
+
 # --- 7. a bare model, a static site, the command line -------------------------------------------------
 
 def test_edge_serve_takes_a_bare_tflite(session, scene):

@@ -14,6 +14,7 @@
 //                                   open, the files as cropped faces, the golden check, then a reload
 //                                   (is the setting remembered?)
 import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -250,3 +251,31 @@ export function writeJsonAtomic(file, value) {
   fs.writeFileSync(partial, `${JSON.stringify(value, null, 1)}\n`);
   fs.renameSync(partial, file);
 }
+
+// `edge serve` for a benchmark script, in a child Python process (edge.app.serve.make_server on a free
+// port): the page and the export's web assets, and with bench: true also the benchmark harness
+// (bench.html, face-api.js). Resolves to { url, bytesSent(), stop() }: bytesSent() asks the server how
+// many bytes it has sent so far (a line on its stdin, a line back); stop() ends it.
+export async function startEdgeServe({ python, cwd, exportDir, bench = false }) {
+  const script = ['import sys, threading', 'from edge.app.serve import ServeOptions, make_server',
+    `s = make_server(sys.argv[1], ServeOptions(port=0, quiet=True, bench=${bench ? 'True' : 'False'}), log=lambda m: None)`,
+    'threading.Thread(target=s.serve_forever, daemon=True).start()', 'print("open", s.url, flush=True)',
+    'for line in sys.stdin:', '    print("bytes", s.bytes_sent, flush=True)'].join('\n');
+  const server = spawn(python, ['-c', script, exportDir], { cwd, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: server.stdout })[Symbol.asyncIterator]();
+  const next = async (wanted) => {
+    const { value, done } = await lines.next();
+    if (done || !value.startsWith(wanted)) {
+      server.kill('SIGTERM');
+      throw new Error(`edge serve (${exportDir}) ${done ? 'exited' : `printed "${value}"`} before "${wanted.trim()}": see its error above`);
+    }
+    return value.slice(wanted.length).trim();
+  };
+  const url = await next('open ');
+  return {
+    url,
+    async bytesSent() { server.stdin.write('bytes\n'); return Number(await next('bytes ')); },
+    stop() { server.stdin.end(); server.kill('SIGTERM'); },
+  };
+}
+
