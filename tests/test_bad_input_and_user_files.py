@@ -137,6 +137,17 @@ def test_impossible_options_are_refused_at_the_boundary(tmp_path, option, value,
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("options, needle", [
+    (["--depth", "8"], "--depth 8: mobile takes at most 7 blocks"),  # once built 7 blocks and said nothing
+    (["--model", "cnn", "--img-size", "32", "--depth", "5"], "--depth 5: cnn takes at most 4 blocks at 32 px"),
+    (["--model", "fcn2hot", "--depth", "3"], "fcn2hot has none"),
+])
+def test_a_depth_the_family_cannot_build_is_refused_before_training(tmp_path, options, needle):
+    result = run_cli("train", "--data", tmp_path / "does-not-matter", "--out", tmp_path / "run", *options)
+    one_line_error(result, needle)
+    assert not (tmp_path / "run").exists()
+
+
 def test_more_folds_than_images_is_one_line(tmp_path, utkface_dir):
     result = run_cli("train", "--data", utkface_dir, "--max-images", "30", "--folds", "50", "--out", tmp_path / "run")
     one_line_error(result, "--folds 50")

@@ -14,7 +14,7 @@ from edge.datasets import default_label_scheme, normalize_path
 from edge.errors import EdgeError
 from edge.labels import SCHEME_NAMES
 from edge.options import choices_enum, option
-from edge.train.models import FAMILIES, TWO_HEADS, family_default_text, family_defaults, family_layout
+from edge.train.models import FAMILIES, TWO_HEADS, depth_error, family_default_text, family_defaults, family_layout
 
 
 COLORS = ("gray", "rgb")
@@ -211,9 +211,9 @@ def _check_combinations(config: TrainConfig) -> None:
          "--teacher-labels distils age-group distributions: it needs mobile or cnn, group labels and --age-sigma > 0")
     need(not config.age_sigma_per_year or age_sigma > 0,
          "--age-sigma-per-year widens the label distribution: it needs --age-sigma > 0 (mobile's default)")
-    if config.img_size and config.depth and config.model == "cnn":
-        need(2 ** config.depth <= config.img_size,
-             f"--depth {config.depth} pools a {config.img_size}px input below 1 pixel: lower --depth or raise --img-size")
+    if config.depth is not None:
+        error = depth_error(config.model, config.depth, config.img_size or family_defaults(config.model).image_size)
+        need(error is None, error or "")
 
 
 def resolve_config(config: TrainConfig, dataset_kind: str) -> TrainConfig:

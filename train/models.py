@@ -39,6 +39,8 @@ from edge.spec import OutputSpec, Spec
 
 FCN_WIDTHS = {"compact": (64, 32, 32, 16, 16), "large": (1024, 512, 256, 128, 32)}
 TUPLE_WIDTHS = (32, 32, 16, 16, 10)
+# mobile's depthwise-separable blocks (filters multiplier, stride), downsampling early: --depth takes the first N
+MOBILE_PLAN = [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)]
 # mobile --widths deep: 7 depthwise-separable blocks (filters multiplier, stride), no shared Dense
 MOBILE_DEEP_PLAN = [(2, 1), (4, 2), (4, 1), (4, 1), (8, 2), (8, 1), (16, 2)]
 
@@ -106,6 +108,7 @@ class Family:
     layout: str
     build: Callable  # (keras, inputs, spec, ModelShape) -> tf_keras Model
     conv: bool = False  # a conv net: the exporter gates its int8/float32 size ratio
+    max_depth: Callable[[int], int] | None = None  # the most --depth blocks its builder takes at an image size; None: no --depth
 
 
 def get_family(name: str) -> Family:
@@ -171,11 +174,30 @@ def receptive_field(model) -> int:
     return field if field > 1 else 0
 
 
+def _cnn_max_depth(image_size: int) -> int:
+    """cnn halves its input in every block: the most blocks that leave at least 2 px."""
+    return max(1, image_size.bit_length() - 2)
+
+
+def _mobile_max_depth(image_size: int) -> int:
+    return len(MOBILE_PLAN)
+
+
+def depth_error(family: str, depth: int, image_size: int) -> str | None:
+    """Why ``--depth depth`` cannot build ``family`` at ``image_size`` px; None when it can."""
+    most = get_family(family).max_depth
+    if most is None:
+        return f"--depth sets the blocks of {', '.join(n for n, f in FAMILIES.items() if f.max_depth)}: {family} has none"
+    if depth > most(image_size):
+        return (f"--depth {depth}: {family} takes at most {most(image_size)} blocks at {image_size} px "
+                f"(lower --depth{' or raise --img-size' if family == 'cnn' else ''})")
+    return None
+
+
 def _build_cnn(keras, inputs, spec: Spec, shape: ModelShape):
     layers = keras.layers
-    max_depth = max(1, spec.image_size.bit_length() - 2)
-    if shape.depth > max_depth:
-        raise EdgeError(f"--depth {shape.depth} pools a {spec.image_size}px input below 2px: use --depth <= {max_depth}")
+    if error := depth_error("cnn", shape.depth, spec.image_size):
+        raise EdgeError(error)
     x = inputs
     for block in range(shape.depth):
         x = layers.Conv2D(shape.width * 2 ** block, 3, padding="same", activation="relu", name=f"conv{block + 1}")(x)
@@ -198,7 +220,9 @@ def _build_mobile(keras, inputs, spec: Spec, shape: ModelShape):
     x = conv_bn(inputs, shape.width, 3, 2, "stem")
     deep = shape.widths == "deep"
     # (filters multiplier, stride) per depthwise-separable block: downsample early
-    plan = MOBILE_DEEP_PLAN if deep else [(2, 1), (4, 2), (4, 1), (8, 2), (16, 2), (16, 1), (16, 1)][:shape.depth]
+    if not deep and (error := depth_error("mobile", shape.depth, spec.image_size)):
+        raise EdgeError(error)
+    plan = MOBILE_DEEP_PLAN if deep else MOBILE_PLAN[:shape.depth]
     for index, (multiplier, stride) in enumerate(plan, start=1):
         x = layers.DepthwiseConv2D(shape.kernel, strides=stride, padding="same", use_bias=False, name=f"dw{index}")(x)
         x = layers.BatchNormalization(name=f"dw{index}_bn")(x)
@@ -260,9 +284,9 @@ FAMILIES: dict[str, Family] = {
     "mobile": Family("mobile", FamilyDefaults(image_size=96, color="rgb", width=32, depth=5, dropout=0.2, lr=2e-3,
                                                      epochs=40, age_sigma=3.0, zoom=0.35, degrade=0.3, kernel=5, ema=0.999,
                                                      age_groups="utk28"),
-                     TWO_HEADS, _build_mobile, conv=True),
+                     TWO_HEADS, _build_mobile, conv=True, max_depth=_mobile_max_depth),
     "cnn": Family("cnn", FamilyDefaults(image_size=64, color="gray", width=32, depth=5, dropout=0.25),
-                  TWO_HEADS, _build_cnn, conv=True),
+                  TWO_HEADS, _build_cnn, conv=True, max_depth=_cnn_max_depth),
     "fcn2hot": Family("fcn2hot", FamilyDefaults(image_size=32, color="gray", dropout=0.0, group_labels_only=True),
                       TWO_HOT, _build_fcn2hot),
     "tuple": Family("tuple", FamilyDefaults(image_size=32, color="gray", group_labels_only=True), TUPLE, _build_tuple),
