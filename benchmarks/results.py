@@ -205,8 +205,8 @@ ADIENCE_ROWS = (("gender_accuracy", "gender"), ("age_exact_accuracy", "age exact
 
 
 def adience_table(bench: Bench) -> str | None:
-    """The Adience benchmark protocol: 5 subject-disjoint folds, each fold's run fine-tuned from the first
-    seed's UTKFace run, tested on its own fold; mean +- std over folds. None when the folds did not train."""
+    """The Adience benchmark protocol: 5 subject-disjoint folds, each fold's run fine-tuned from a UTKFace run
+    (accuracy.sh: the first seed's), tested on its own fold; mean +- std over folds. None when no fold trained."""
     report, trained = bench.load("adience-validate", "validation.json"), bench.load("mobile-adience-transfer", "metrics.json")
     if not (report or trained):
         return None
@@ -219,10 +219,11 @@ def adience_table(bench: Bench) -> str | None:
         return f"{figure['mean'] * 100:.1f} ± {figure['std'] * 100:.1f}%" if figure else "n/a"
 
     minutes = bench.step_minutes("adience-train", "mobile-adience-transfer")
-    epochs = (bench.load("mobile-adience-transfer", "config.json") or {}).get("epochs", "?")
-    lines = [f"{len((report or trained)['folds'])} folds by subject (no person in two folds); each fold fine-tuned for "
-             f"{epochs} epochs from seed {bench.seeds()[0] if bench.seeds() else '?'}'s UTKFace run and tested on its own "
-             f"fold; mean ± std over folds. Training all folds: {f'{minutes:.0f} min' if minutes else '?'} (2-core CPU).", "",
+    config = bench.load("mobile-adience-transfer", "config.json") or {}
+    start = f"from `{Path(config['init_from']).name}`" if config.get("init_from") else "from scratch"
+    lines = [f"{len((report or trained)['folds'])} folds by subject (no person in two folds); each fold trained "
+             f"{config.get('epochs', '?')} epochs {start} and tested on its own fold; mean ± std over folds. "
+             f"Training all folds: {f'{minutes:.0f} min' if minutes else '?'} (2-core CPU).", "",
              "| Adience 5-fold | " + " | ".join(title for _, title in columns) + " |",
              "|---|" + "---|" * len(columns)]
     lines += [f"| {title} | " + " | ".join(cell(name, key) for name, _ in columns) + " |" for key, title in ADIENCE_ROWS]

@@ -106,6 +106,8 @@ def test_the_adience_protocol_is_read_from_the_folds_report(tmp_path):
     (tmp_path / "mobile-adience-transfer").mkdir()
     (tmp_path / "mobile-adience-transfer" / "metrics.json").write_text(json.dumps(
         {"folds": {f"fold_{i}": {} for i in range(5)}, "mean_std": {"gender_accuracy": {"mean": 0.85, "std": 0.04}}}))
+    (tmp_path / "mobile-adience-transfer" / "config.json").write_text(json.dumps(
+        {"epochs": 10, "init_from": str(tmp_path / "mobile-utk-s42")}))
     float_only = results.adience_table(results.Bench(tmp_path))  # trained, exports not validated yet
     assert "| gender | 85.0 ± 4.0% |" in float_only and "int8 not validated" in float_only
     (tmp_path / "adience-validate").mkdir()
@@ -114,7 +116,7 @@ def test_the_adience_protocol_is_read_from_the_folds_report(tmp_path):
     table = results.adience_table(results.Bench(tmp_path))
     assert "| gender | 80.0 ± 3.0% | 81.0 ± 3.0% |" in table
     assert "| age exact (8 groups) | 55.0 ± 2.0% | 55.0 ± 2.0% |" in table
-    assert "5 folds" in table and "from seed 42's" in table and "21 min" in table and "for ? epochs" in table
+    assert "5 folds" in table and "10 epochs from `mobile-utk-s42`" in table and "21 min" in table
     assert "fails (fold_2: too far from float)" in table
     assert results.adience_table(results.Bench(tmp_path / "nothing")) is None
 
