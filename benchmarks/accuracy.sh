@@ -40,7 +40,10 @@ done
 first_seed=${SEEDS%% *}
 adience="$OUT/mobile-adience-transfer"
 train_step adience-train "$adience" $EDGE train --data $DATA/adience --model mobile --folds 5 --epochs 10 --lr 0.001 --seed 42 --init-from "$OUT/mobile-utk-s$first_seed" --out "$adience"
-step adience-export "$adience/export/folds" $EDGE export "$adience" --int8
+# the fold models are measured, never shipped: their exports keep int8 even where the release gate would
+# refuse it (limits opened wide), and the validate step below applies the default gate to every fold; the
+# results page prints that outcome (one fold's group rule failed on 12 faces on 2026-12-04)
+step adience-export "$adience/export/folds" $EDGE export "$adience" --int8 --max-gender-drop 100 --max-mae-increase 100 --max-group-gender-drop 100 --max-group-mae-increase 100
 step adience-validate "$OUT/adience-validate/validation.json" $EDGE validate "$adience/export" --data $DATA/adience --threads 2 --report "$OUT/adience-validate"
 
 .venv/bin/python benchmarks/results.py "$OUT" | tee "$OUT/goal_table.md"
