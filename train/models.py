@@ -188,9 +188,10 @@ def depth_error(family: str, depth: int, image_size: int) -> str | None:
     most = get_family(family).max_depth
     if most is None:
         return f"--depth sets the blocks of {', '.join(n for n, f in FAMILIES.items() if f.max_depth)}: {family} has none"
-    if depth > most(image_size):
-        return (f"--depth {depth}: {family} takes at most {most(image_size)} blocks at {image_size} px "
-                f"(lower --depth{' or raise --img-size' if family == 'cnn' else ''})")
+    if depth > (limit := most(image_size)):
+        larger_input_helps = most(2 * image_size) > limit  # cnn's limit grows with the input, mobile's does not
+        return (f"--depth {depth}: {family} takes at most {limit} blocks at {image_size} px "
+                f"(lower --depth{' or raise --img-size' if larger_input_helps else ''})")
     return None
 
 
